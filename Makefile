@@ -1,0 +1,52 @@
+# heatwatch — see README.md. `make demo` and `make test` install what they need themselves.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: demo test lint format typecheck messages lock clean install
+
+demo: $(STAMP) $(NODE_STAMP)
+	$(BIN)/heatwatch demo
+
+test: $(STAMP) $(NODE_STAMP)
+	scripts/test.sh
+
+install: $(STAMP) $(NODE_STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy heatwatch
+
+# Update the Spanish catalogue after changing translatable strings, then edit the .po file.
+messages: $(STAMP)
+	cd heatwatch && ../$(BIN)/heatwatch makemessages -l es --ignore 'tests/*' && ../$(BIN)/heatwatch compilemessages -l es
+
+# Re-resolve the lock files after changing requirements/*.in (needs the network).
+lock: $(STAMP)
+	$(BIN)/pip install -q uv==0.13.8
+	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/base.in -o requirements/base.lock
+	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/dev.in -o requirements/dev.lock
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	scripts/venv.sh "$(PYTHON)" $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+$(NODE_STAMP): package-lock.json
+	scripts/node.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,94 @@
+"""Session lifetime and mandatory two-factor authentication for every staff page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+
+from heatwatch.accounts.permissions import CMS_ROLES, has_role
+
+SESSION_STARTED_KEY = "hw_session_started"
+SESSION_SEEN_KEY = "hw_session_seen"
+
+# Pages under these prefixes need a signed-in, two-factor-verified user.
+PROTECTED_PREFIXES = ("/staff/", "/cms/")
+
+
+class SessionTimeoutMiddleware:
+    """End a session after ``SESSION_IDLE_TIMEOUT`` idle seconds or ``SESSION_ABSOLUTE_TIMEOUT``
+    seconds in all, whatever the cookie says."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.get(SESSION_STARTED_KEY, now)
+            seen = session.get(SESSION_SEEN_KEY, now)
+            if (
+                now - seen > settings.SESSION_IDLE_TIMEOUT
+                or now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            ):
+                logout(request)
+                messages.info(request, _("Your session ended. Please sign in again."))
+            else:
+                session[SESSION_STARTED_KEY] = started
+                session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Every staff and CMS page needs a user who signed in with a second factor.
+
+    Anonymous visitors go to the login page; a user without a device goes to set one up; a
+    signed-in but unverified session (e.g. from another login path) is ended.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._exempt: tuple[str, ...] | None = None
+
+    def exempt_paths(self) -> tuple[str, ...]:
+        if self._exempt is None:
+            self._exempt = (
+                reverse("two_factor:login"),
+                reverse("two_factor:setup"),
+                reverse("two_factor:qr"),
+                reverse("two_factor:setup_complete"),
+                reverse("staff:logout"),
+            )
+        return self._exempt
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith(PROTECTED_PREFIXES) and path not in self.exempt_paths():
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_verified():  # type: ignore[union-attr]
+                if not user_has_device(user):
+                    messages.info(
+                        request,
+                        _("Staff accounts need two-factor authentication. Set it up to go on."),
+                    )
+                    return redirect("two_factor:setup")
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if path.startswith("/cms/") and not has_role(user, *CMS_ROLES):
+                # Wagtail checks its own permissions too; this keeps every other role out of
+                # the CMS entirely, including its undecorated helper views.
+                raise PermissionDenied
+        return self.get_response(request)

@@ -1,0 +1,106 @@
+"""Organisations, people who work in them, and their roles.
+
+A user holds one or more memberships; each membership gives one role in one organisation.
+Everything a user may do is derived from their active memberships (see permissions.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationType(models.TextChoices):
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    PROSECUTION = "prosecution", _("Prosecution")
+    PROBATION = "probation", _("Probation")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    HEALTH = "health", _("Health")
+    SCHOOL = "school", _("School")
+    COMMUNITY = "community", _("Community organisation")
+    COORDINATING_OFFICE = "coordinating_office", _("Coordinating office")
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Program coordinator")
+    OFFICER = "officer", _("Law-enforcement officer")
+    ADVOCATE = "advocate", _("Advocate / case manager")
+    PROSECUTOR = "prosecutor", _("Prosecutor / victim-witness advocate")
+    ANALYST = "analyst", _("Analyst")
+    YOUTH_LEAD = "youth_lead", _("Youth ambassador / club lead")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    type = models.CharField(max_length=32, choices=OrganisationType.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _new_session_epoch() -> str:
+    return secrets.token_hex(16)
+
+
+class User(AbstractUser):
+    """A person with an account: every account is staff of some organisation.
+
+    ``session_epoch`` is mixed into the session hash: changing it ends every session of the
+    user at once ("log out everywhere", disabling an account).
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    session_epoch = models.CharField(max_length=32, default=_new_session_epoch, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        return salted_hmac(
+            "heatwatch.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.organisation}"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from heatwatch.accounts import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.staff_home, name="home"),
+    path("logout/", views.staff_logout, name="logout"),
+    path("logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
+]

@@ -1,0 +1,48 @@
+"""The staff area shell: home, sign-out, "log out everywhere"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from heatwatch.accounts import selectors, services
+from heatwatch.accounts.models import Role
+from heatwatch.accounts.permissions import CMS_ROLES, user_roles
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Landing page after sign-in: the user's roles and what they can open."""
+    roles = user_roles(request.user)
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {
+            "memberships": selectors.memberships_of(user=request.user),  # type: ignore[misc]
+            "can_edit_content": bool(roles & CMS_ROLES),
+            "is_administrator": Role.ADMINISTRATOR in roles,
+        },
+    )
+
+
+@require_POST
+def staff_logout(request: HttpRequest) -> HttpResponse:
+    """Sign out of this browser."""
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("two_factor:login")
+
+
+@require_POST
+@login_required
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the signed-in user, on every device."""
+    services.user_logout_everywhere(user=request.user, by=request.user)  # type: ignore[arg-type]
+    logout(request)
+    messages.info(request, _("You are signed out on every device."))
+    return redirect("two_factor:login")

@@ -1,0 +1,153 @@
+"""Reading the audit log and verifying its hash chain.
+
+``audit_verify`` is what ``heatwatch audit verify`` runs; docs/audit.md explains the checks.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from heatwatch.audit.hashing import HASHED_FIELDS, audit_key, compute_entry_hash
+from heatwatch.audit.models import GENESIS_HASH, HEAD_PK, AuditEntry, AuditEntryQuerySet, AuditHead
+
+#: Triggers installed by migration 0002_append_only_triggers, per database vendor.
+EXPECTED_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "audit_auditentry_no_update",
+        "audit_auditentry_no_delete",
+        "audit_audithead_forward_only",
+    ),
+    "postgresql": (
+        "audit_auditentry_no_update",
+        "audit_auditentry_no_delete",
+        "audit_auditentry_no_truncate",
+        "audit_audithead_forward_only",
+    ),
+}
+
+#: More problems than this are counted, not listed (a wholesale rewrite would list every row).
+MAX_PROBLEMS = 1000
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of ``audit_verify``; each problem starts with "seq N:" where it has a place."""
+
+    ok: bool
+    count: int
+    head_hash: str
+    problems: list[str] = field(default_factory=list)
+
+
+def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
+    """Walk the whole chain in ``seq`` order and report every inconsistency.
+
+    Checks, for each entry: ``seq`` continues 1, 2, 3, ... without gaps; ``prev_hash`` equals
+    the previous entry's ``entry_hash`` (the genesis hash for seq 1); ``entry_hash`` is the HMAC
+    of the stored contents. Then that ``AuditHead`` names the last entry (a deleted tail leaves
+    the head ahead of the log) and that the append-only triggers are installed and enabled.
+
+    Rows are streamed ``chunk_size`` at a time, so memory does not grow with the log. Outside a
+    transaction the walk runs in one REPEATABLE READ snapshot on PostgreSQL, so entries written
+    while it runs do not look like a moved head. ``head_hash`` is the last entry's hash (the
+    genesis hash for an empty log): record it off-site to anchor the chain.
+    """
+    key = audit_key()
+    problems: list[str] = []
+    extra_problems = 0
+
+    def report(message: str) -> None:
+        nonlocal extra_problems
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(message)
+        else:
+            extra_problems += 1
+
+    count = 0
+    last_seq = 0
+    last_hash = GENESIS_HASH
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        rows = (
+            AuditEntry.objects.order_by("seq")
+            .values(*HASHED_FIELDS, "entry_hash")
+            .iterator(chunk_size=chunk_size)
+        )
+        for row in rows:
+            count += 1
+            seq = row["seq"]
+            expected = last_seq + 1
+            if seq != expected:
+                report(f"seq {seq}: expected seq {expected}; entries {expected}..{seq - 1} missing")
+            if row["prev_hash"] != last_hash:
+                report(f"seq {seq}: prev_hash does not match the entry before it")
+            if not hmac.compare_digest(compute_entry_hash(row, key=key), row["entry_hash"]):
+                report(f"seq {seq}: entry_hash does not match its contents (entry altered)")
+            last_seq = seq
+            last_hash = row["entry_hash"]
+
+        head = AuditHead.objects.filter(pk=HEAD_PK).first()
+        if head is None:
+            if count:
+                report("head: the audit head row is missing")
+        elif head.seq != last_seq or head.entry_hash != last_hash:
+            if head.seq > last_seq:
+                report(
+                    f"seq {head.seq}: the head records seq {head.seq} but the log ends at seq "
+                    f"{last_seq}; entries {last_seq + 1}..{head.seq} missing (tail deleted)"
+                )
+            else:
+                report(
+                    f"seq {last_seq}: the log ends at seq {last_seq} but the head records seq "
+                    f"{head.seq} with a different hash (head altered or entries inserted)"
+                )
+        for name in missing_triggers():
+            report(f"trigger: append-only trigger {name} is missing or disabled")
+
+    if extra_problems:
+        problems.append(f"... and {extra_problems} more problems")
+    return VerifyResult(ok=not problems, count=count, head_hash=last_hash, problems=problems)
+
+
+def missing_triggers() -> list[str]:
+    """Return the names of append-only triggers that are absent (or disabled, on PostgreSQL).
+
+    A schema change that rebuilds the table on SQLite drops its triggers silently; this makes
+    that visible in ``audit verify``.
+    """
+    expected = EXPECTED_TRIGGERS.get(connection.vendor)
+    if expected is None:
+        return [f"(no append-only triggers defined for {connection.vendor})"]
+    tables = [AuditEntry._meta.db_table, AuditHead._meta.db_table]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
+                tables,
+            )
+        else:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid IN (%s::regclass, %s::regclass) "
+                "AND NOT tgisinternal AND tgenabled <> 'D'",
+                tables,
+            )
+        present = {str(row[0]) for row in cursor.fetchall()}
+    return [name for name in expected if name not in present]
+
+
+def entries_for_object(*, object_type: str, object_id: str) -> AuditEntryQuerySet:
+    """Entries about one object (``object_type`` is ``app_label.modelname``), oldest first."""
+    return AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
+        "seq"
+    )
+
+
+def entries_for_actor(*, actor_id: int) -> AuditEntryQuerySet:
+    """Entries of what one user did (by user id, which survives deletion), oldest first."""
+    return AuditEntry.objects.filter(actor_id=actor_id).order_by("seq")

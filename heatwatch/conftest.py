@@ -1,0 +1,126 @@
+"""Fixtures shared by every app's tests: the personas of STYLE.md and signed-in clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from heatwatch.accounts import services
+from heatwatch.accounts.models import Organisation, OrganisationType, Role, User
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Personas:
+    coordinator: User
+    advocate: User
+    advocate_other: User
+    officer: User
+    prosecutor: User
+    analyst: User
+    youth_lead: User
+    administrator: User
+    no_role: User
+    coordinating_office: Organisation
+    provider: Organisation
+    clinic: Organisation
+    police: Organisation
+    prosecution: Organisation
+    community: Organisation
+
+    def by_name(self) -> dict[str, User]:
+        return {
+            "coordinator": self.coordinator,
+            "advocate": self.advocate,
+            "advocate_other": self.advocate_other,
+            "officer": self.officer,
+            "prosecutor": self.prosecutor,
+            "analyst": self.analyst,
+            "youth_lead": self.youth_lead,
+            "administrator": self.administrator,
+            "no_role": self.no_role,
+        }
+
+
+def make_user(username: str, *, device: bool = True) -> User:
+    user = services.user_create(
+        username=username, email=f"{username}@example.test", password=PASSWORD, by=None
+    )
+    if device:
+        TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    return user
+
+
+def totp_code(user: User) -> str:
+    """The current code of the user's authenticator, as their phone would show it."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    org = services.organisation_create
+    coordinating = org(name="Test Coordinating Office", type=OrganisationType.COORDINATING_OFFICE, by=None)
+    provider = org(name="Test Advocacy Center", type=OrganisationType.SERVICE_PROVIDER, by=None)
+    clinic = org(name="Test Youth Clinic", type=OrganisationType.HEALTH, by=None)
+    police = org(name="Test Police Department", type=OrganisationType.LAW_ENFORCEMENT, by=None)
+    prosecution = org(name="Test DA Office", type=OrganisationType.PROSECUTION, by=None)
+    community = org(name="Test Community Alliance", type=OrganisationType.COMMUNITY, by=None)
+    people = {}
+    for username, organisation, role in [
+        ("coordinator", coordinating, Role.COORDINATOR),
+        ("advocate", provider, Role.ADVOCATE),
+        ("advocate_other", clinic, Role.ADVOCATE),
+        ("officer", police, Role.OFFICER),
+        ("prosecutor", prosecution, Role.PROSECUTOR),
+        ("analyst", coordinating, Role.ANALYST),
+        ("youth_lead", community, Role.YOUTH_LEAD),
+        ("administrator", coordinating, Role.ADMINISTRATOR),
+    ]:
+        user = make_user(username)
+        services.membership_grant(user=user, organisation=organisation, role=role, by=None)
+        people[username] = user
+    return Personas(
+        **people,
+        no_role=make_user("no_role"),
+        coordinating_office=coordinating,
+        provider=provider,
+        clinic=clinic,
+        police=police,
+        prosecution=prosecution,
+        community=community,
+    )
+
+
+def login_verified(client: Client, user: User) -> Client:
+    """Sign ``user`` in as if they had entered their password and a valid TOTP code."""
+    client.force_login(user)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login():
+    """``login(client, user)`` signs a persona in with two factors."""
+    return login_verified
+
+
+@pytest.fixture
+def clock():
+    """Frozen time that a test moves with ``clock.shift(timedelta(...))`` (never sleep)."""
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC), tick=False) as t:
+        yield t

@@ -1,0 +1,1 @@
+"""A model with encrypted fields, installed only by heatwatch.test_settings."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PagesConfig(AppConfig):
+    name = "heatwatch.pages"
+    label = "pages"
+    verbose_name = "Public pages"

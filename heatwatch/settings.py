@@ -1,0 +1,330 @@
+"""Django settings for heatwatch.
+
+Everything is read from the environment (see docs/configuration.md). With nothing set, a fresh
+checkout runs locally on SQLite under ``var/`` with secrets generated into
+``var/local-secrets.json``. ``HEATWATCH_ENV=production`` turns on every hardening and refuses to
+start without real secrets.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from heatwatch.lib import local_secrets
+from heatwatch.lib.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    parse_database_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("HEATWATCH_VAR_DIR", str(BASE_DIR / "var")))
+
+HEATWATCH_ENV = env_str("HEATWATCH_ENV", "development")
+if HEATWATCH_ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured("HEATWATCH_ENV must be development, production or test")
+PRODUCTION = HEATWATCH_ENV == "production"
+DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when HEATWATCH_ENV=production")
+
+# --- secrets -----------------------------------------------------------------------------------
+_SECRET_NAMES = ("SECRET_KEY", "HEATWATCH_FIELD_KEYS", "HEATWATCH_INDEX_KEY", "HEATWATCH_AUDIT_KEY")
+_secrets = {name: env_secret(name) for name in _SECRET_NAMES}
+_missing = [name for name, value in _secrets.items() if not value]
+if _missing:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Missing secrets in production: "
+            + ", ".join(_missing)
+            + ". Set them (or NAME_FILE) in the environment; see docs/configuration.md."
+        )
+    _local = local_secrets.load_or_create(VAR_DIR)
+    _secrets = {name: value or _local[name] for name, value in _secrets.items()}
+
+SECRET_KEY: str = _secrets["SECRET_KEY"] or ""
+# Field encryption keys: "id:base64key,id:base64key"; the first encrypts, all decrypt.
+HEATWATCH_FIELD_KEYS: str = _secrets["HEATWATCH_FIELD_KEYS"] or ""
+# Key for blind indexes (keyed hashes used to search encrypted identifiers).
+HEATWATCH_INDEX_KEY: str = _secrets["HEATWATCH_INDEX_KEY"] or ""
+# Key for the audit log's HMAC hash chain.
+HEATWATCH_AUDIT_KEY: str = _secrets["HEATWATCH_AUDIT_KEY"] or ""
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- applications ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    # project apps first so their templates override third-party ones
+    "heatwatch.core",
+    "heatwatch.accounts",
+    "heatwatch.audit",
+    "heatwatch.pages",
+    "heatwatch.api",
+    # two-factor authentication
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
+    # security
+    "axes",
+    "csp",
+    # background tasks
+    "django_tasks",
+    "django_tasks_db",
+    # Wagtail
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    # utilities
+    "ninja",
+    "django_htmx",
+    "django_filters",
+    # Django
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "heatwatch.accounts.middleware.SessionTimeoutMiddleware",
+    "heatwatch.accounts.middleware.RequireTwoFactorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "heatwatch.core.middleware.NoStoreMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # axes last, as its documentation requires
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "heatwatch.urls"
+WSGI_APPLICATION = "heatwatch.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "heatwatch.core.context_processors.program",
+            ],
+        },
+    },
+]
+
+# --- database ----------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'heatwatch.sqlite3'}"
+DATABASES = {"default": parse_database_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- accounts, passwords, sessions -------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2id first (OWASP ASVS level 3); the others only verify hashes made elsewhere.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# Length and a common/breached list; deliberately no composition rules (ASVS 6.2).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 15},
+    },
+    {
+        "NAME": "heatwatch.accounts.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
+    {"NAME": "heatwatch.accounts.passwords.BreachedPasswordValidator"},
+]
+# An installation may add its own list of breached passwords (one per line, optionally .gz).
+HEATWATCH_BREACHED_PASSWORDS_FILE = env_str("HEATWATCH_BREACHED_PASSWORDS_FILE")
+
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "staff:home"
+LOGOUT_REDIRECT_URL = "two_factor:login"
+
+SESSION_IDLE_TIMEOUT = env_int("HEATWATCH_SESSION_IDLE_SECONDS", 15 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("HEATWATCH_SESSION_MAX_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Lockout per account (never per IP or globally): 5 failures, then 10 minutes.
+AXES_FAILURE_LIMIT = env_int("HEATWATCH_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HEATWATCH_LOCKOUT_MINUTES", 10))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# The lock lasts 10 minutes from the fifth failure; attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_CALLABLE = "heatwatch.accounts.lockout.attempted_username"
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = env_str("HEATWATCH_PROGRAM_NAME", "Bayview County HEAT Watch")
+TWO_FACTOR_PATCH_ADMIN = False
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None
+
+# --- security headers --------------------------------------------------------------------------
+SECURE_COOKIES = env_bool("HEATWATCH_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("HEATWATCH_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("HEATWATCH_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("HEATWATCH_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# Paths whose responses must never be cached (staff area, CMS, API, tips); every response to a
+# signed-in user is also no-store (core.middleware.NoStoreMiddleware).
+HEATWATCH_NO_STORE_PREFIXES = ("/staff/", "/cms/", "/api/", "/report/", "/es/report/")
+
+# --- internationalisation ----------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("HEATWATCH_TIME_ZONE", "America/Los_Angeles")
+USE_TZ = True
+
+# --- static and media --------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+_NODE = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (prefix, path)
+    for prefix, path in (
+        ("uswds", _NODE / "@uswds" / "uswds" / "dist"),
+        ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    )
+    if path.is_dir()
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+MEDIA_ROOT = Path(env_str("HEATWATCH_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- e-mail ------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "heatwatch@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- background tasks --------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Wagtail -----------------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = env_str("HEATWATCH_PROGRAM_NAME", "Bayview County HEAT Watch")
+WAGTAILADMIN_BASE_URL = env_str("HEATWATCH_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_LOGIN_URL = "two_factor:login"
+WAGTAIL_FRONTEND_LOGIN_URL = "/staff/account/login/"
+# Passwords are managed in the staff area (/staff/account/password/) behind two-factor sign-in;
+# Wagtail's own reset-by-e-mail pages would be a second, weaker door.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILEMBEDS_FINDERS: list[dict[str, object]] = []  # no third-party embeds
+
+# --- the program (branding; see DESIGN.md §7) --------------------------------------------------
+HEATWATCH_PROGRAM = {
+    "name": env_str("HEATWATCH_PROGRAM_NAME", "Bayview County HEAT Watch"),
+    "area": env_str("HEATWATCH_PROGRAM_AREA", "Bayview County"),
+    "tipline_phone": env_str("HEATWATCH_TIPLINE_PHONE", "1-555-0100"),
+    "contact_email": env_str("HEATWATCH_CONTACT_EMAIL", "heatwatch@bayview.example"),
+}
+
+# --- logging: no IP addresses or user agents, ever ---------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django.request logs the request object on errors; the default handlers are replaced
+        # so no request metadata (and no mail to ADMINS with request headers) leaves the app.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+
+# Lockout is per account on purpose (issue #2): locking by IP would let one network lock
+# everybody out, and anonymous tipsters' addresses are never used for anything.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

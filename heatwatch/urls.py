@@ -1,0 +1,38 @@
+"""Root URLs. The paths of DESIGN.md §8 are a contract: do not move them."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+from django.views.generic import RedirectView
+from two_factor.urls import urlpatterns as two_factor_urls
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from heatwatch.accounts.admin import admin_site
+from heatwatch.api.api import api
+from heatwatch.core import views as core_views
+
+handler400 = "heatwatch.core.views.bad_request"
+handler403 = "heatwatch.core.views.permission_denied"
+handler404 = "heatwatch.core.views.page_not_found"
+handler500 = "heatwatch.core.views.server_error"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("staff/", include("heatwatch.accounts.urls")),
+    path("staff/", include(two_factor_urls)),
+    path("staff/admin/", admin_site.urls),
+    # Wagtail's own password-only login would bypass two-factor authentication.
+    path("cms/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/", api.urls),
+]
+
+# Public pages: English at /, Spanish under /es/ (same paths).
+urlpatterns += i18n_patterns(
+    # Wagtail's front-end login (for private pages) would be a password-only door.
+    path("_util/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
