@@ -1,7 +1,7 @@
 """Root URLs. The paths of DESIGN.md §8 are a contract: do not move them."""
 
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from two_factor.urls import urlpatterns as two_factor_urls
 from wagtail import urls as wagtail_urls
@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from heatwatch.accounts.admin import admin_site
 from heatwatch.api.api import api
+from heatwatch.api.api import not_found as api_not_found
 from heatwatch.core import views as core_views
 
 handler400 = "heatwatch.core.views.bad_request"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
 ]
 
 # Public pages: English at /, Spanish under /es/ (same paths).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heatwatch.accounts import selectors, services
+from heatwatch.accounts.forms import PasswordChangeForm
 from heatwatch.accounts.models import Role
 from heatwatch.accounts.permissions import CMS_ROLES, user_roles
 
@@ -28,6 +29,22 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "is_administrator": Role.ADMINISTRATOR in roles,
         },
     )
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; other sessions end, this one stays signed in."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_set_password(
+            user=request.user,  # type: ignore[arg-type]
+            password=form.cleaned_data["new_password1"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password was changed. Other sessions were ended."))
+        return redirect("staff:home")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @require_POST

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import SessionAuth
 
@@ -50,6 +50,11 @@ class MeOut(Schema):
 def index(request: HttpRequest) -> dict[str, str]:
     """Where the schema lives; no data."""
     return {"name": "heatwatch", "version": "1", "openapi": "/api/openapi.json"}
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other path under /api/: a JSON 404 (no redirect to a slashed URL)."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 @api.get("/me", response=MeOut, auth=StaffSessionAuth(), summary="The signed-in user")

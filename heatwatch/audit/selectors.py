@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from heatwatch.audit.hashing import HASHED_FIELDS, audit_key, compute_entry_hash
 from heatwatch.audit.models import GENESIS_HASH, HEAD_PK, AuditEntry, AuditEntryQuerySet, AuditHead
@@ -30,6 +32,8 @@ EXPECTED_TRIGGERS: dict[str, tuple[str, ...]] = {
 
 #: More problems than this are counted, not listed (a wholesale rewrite would list every row).
 MAX_PROBLEMS = 1000
+#: How often the walk catches up with entries written while it ran before judging the head.
+CATCH_UP_ROUNDS = 10
 
 
 @dataclass(frozen=True)
@@ -50,14 +54,18 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
     of the stored contents. Then that ``AuditHead`` names the last entry (a deleted tail leaves
     the head ahead of the log) and that the append-only triggers are installed and enabled.
 
-    Rows are streamed ``chunk_size`` at a time, so memory does not grow with the log. Outside a
-    transaction the walk runs in one REPEATABLE READ snapshot on PostgreSQL, so entries written
-    while it runs do not look like a moved head. ``head_hash`` is the last entry's hash (the
-    genesis hash for an empty log): record it off-site to anchor the chain.
+    Rows are read in keyset-paginated chunks of ``chunk_size`` (``seq > last``), so memory does
+    not grow with the log and no long transaction holds a snapshot or a lock. Entries commit in
+    ``seq`` order (each writer holds the head lock until its commit), so entries written while
+    the walk runs are simply picked up before the head is compared. ``head_hash`` is the last
+    entry's hash (the genesis hash for an empty log): record it off-site to anchor the chain.
     """
     key = audit_key()
     problems: list[str] = []
     extra_problems = 0
+    count = 0
+    last_seq = 0
+    last_hash = GENESIS_HASH
 
     def report(message: str) -> None:
         nonlocal extra_problems
@@ -66,21 +74,11 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
         else:
             extra_problems += 1
 
-    count = 0
-    last_seq = 0
-    last_hash = GENESIS_HASH
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        rows = (
-            AuditEntry.objects.order_by("seq")
-            .values(*HASHED_FIELDS, "entry_hash")
-            .iterator(chunk_size=chunk_size)
-        )
-        for row in rows:
-            count += 1
+    def walk() -> int:
+        nonlocal count, last_seq, last_hash
+        seen = 0
+        for row in _entries_after(seq=last_seq, chunk_size=chunk_size):
+            seen += 1
             seq = row["seq"]
             expected = last_seq + 1
             if seq != expected:
@@ -91,28 +89,57 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
                 report(f"seq {seq}: entry_hash does not match its contents (entry altered)")
             last_seq = seq
             last_hash = row["entry_hash"]
+        count += seen
+        return seen
 
-        head = AuditHead.objects.filter(pk=HEAD_PK).first()
-        if head is None:
-            if count:
-                report("head: the audit head row is missing")
-        elif head.seq != last_seq or head.entry_hash != last_hash:
-            if head.seq > last_seq:
-                report(
-                    f"seq {head.seq}: the head records seq {head.seq} but the log ends at seq "
-                    f"{last_seq}; entries {last_seq + 1}..{head.seq} missing (tail deleted)"
-                )
-            else:
-                report(
-                    f"seq {last_seq}: the log ends at seq {last_seq} but the head records seq "
-                    f"{head.seq} with a different hash (head altered or entries inserted)"
-                )
-        for name in missing_triggers():
-            report(f"trigger: append-only trigger {name} is missing or disabled")
+    walk()
+    head = _read_head()
+    for _round in range(CATCH_UP_ROUNDS):
+        # The head ahead of the walk: either entries committed meanwhile, or a deleted tail.
+        if head is None or head.seq <= last_seq or not walk():
+            break
+        head = _read_head()
+
+    if head is None:
+        if count:
+            report("head: the audit head row is missing")
+    elif head.seq != last_seq or head.entry_hash != last_hash:
+        if head.seq > last_seq:
+            report(
+                f"seq {head.seq}: the head records seq {head.seq} but the log ends at seq "
+                f"{last_seq}; entries {last_seq + 1}..{head.seq} missing (tail deleted)"
+            )
+        else:
+            report(
+                f"seq {last_seq}: the log ends at seq {last_seq} but the head records seq "
+                f"{head.seq} with a different hash (head altered or entries inserted)"
+            )
+    for name in missing_triggers():
+        report(f"trigger: append-only trigger {name} is missing or disabled")
 
     if extra_problems:
         problems.append(f"... and {extra_problems} more problems")
     return VerifyResult(ok=not problems, count=count, head_hash=last_hash, problems=problems)
+
+
+def _entries_after(*, seq: int, chunk_size: int) -> Iterator[dict[str, Any]]:
+    """Yield the hashed fields of every entry after ``seq``, one indexed range query a chunk."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    while True:
+        page = list(
+            AuditEntry.objects.filter(seq__gt=seq)
+            .order_by("seq")
+            .values(*HASHED_FIELDS, "entry_hash")[:chunk_size]
+        )
+        yield from page
+        if len(page) < chunk_size:
+            return
+        seq = page[-1]["seq"]
+
+
+def _read_head() -> AuditHead | None:
+    return AuditHead.objects.filter(pk=HEAD_PK).first()
 
 
 def missing_triggers() -> list[str]:
@@ -142,12 +169,19 @@ def missing_triggers() -> list[str]:
 
 
 def entries_for_object(*, object_type: str, object_id: str) -> AuditEntryQuerySet:
-    """Entries about one object (``object_type`` is ``app_label.modelname``), oldest first."""
+    """Entries about one object (``object_type`` is ``app_label.modelname``), oldest first.
+
+    Not scoped to a viewer: the caller decides who may read the audit log (it reveals who
+    opened which record).
+    """
     return AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
         "seq"
     )
 
 
 def entries_for_actor(*, actor_id: int) -> AuditEntryQuerySet:
-    """Entries of what one user did (by user id, which survives deletion), oldest first."""
+    """Entries of what one user did (by user id, which survives deletion), oldest first.
+
+    Not scoped to a viewer, like ``entries_for_object``.
+    """
     return AuditEntry.objects.filter(actor_id=actor_id).order_by("seq")

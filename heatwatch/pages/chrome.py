@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils.functional import Promise
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
-from django.utils.functional import Promise
 from wagtail.models import Site
 
 from heatwatch.pages.models import HomePage

@@ -1,3 +1,5 @@
+# mypy: disallow-subclassing-any=False
+# (Wagtail ships no type information, so its classes are Any to mypy.)
 """Public pages (Wagtail): the home page and one page per point of the five-point model.
 
 The pages are content, edited by coordinators at ``/cms/`` (see docs/content.md). The chrome
@@ -6,12 +8,13 @@ around them (navigation, tip line, footer) lives in ``heatwatch/core/templates/b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -23,11 +26,13 @@ from heatwatch.pages.blocks import RICH_TEXT_FEATURES, ContentBlock
 class Point(models.TextChoices):
     """The five points of the model, in their canonical order (DESIGN.md §1)."""
 
-    COMMUNITY = "community", _("Community")
-    LAW_ENFORCEMENT = "law_enforcement", _("Law Enforcement")
-    PROSECUTION = "prosecution", _("Prosecution")
-    POLICY = "policy", _("Policy")
-    SERVICES = "services", _("Services")
+    # "point" context: the same English word can mean something else elsewhere (e.g. an
+    # organisation type "Prosecution" is a prosecutor's office, "Fiscalía" in Spanish).
+    COMMUNITY = "community", pgettext_lazy("point", "Community")
+    LAW_ENFORCEMENT = "law_enforcement", pgettext_lazy("point", "Law Enforcement")
+    PROSECUTION = "prosecution", pgettext_lazy("point", "Prosecution")
+    POLICY = "policy", pgettext_lazy("point", "Policy")
+    SERVICES = "services", pgettext_lazy("point", "Services")
 
 
 class HomePage(Page):
@@ -56,10 +61,11 @@ class HomePage(Page):
 
     def point_pages(self) -> models.QuerySet[PointPage]:
         """The live, public point pages under this page, in the order set in the admin."""
-        return PointPage.objects.child_of(self).live().public().order_by("path")
+        pages = PointPage.objects.child_of(self).live().public().order_by("path")
+        return cast("models.QuerySet[PointPage]", pages)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context(request, *args, **kwargs)
+        context = cast("dict[str, Any]", super().get_context(request, *args, **kwargs))
         context["points"] = self.point_pages()
         return context
 
@@ -67,13 +73,13 @@ class HomePage(Page):
 class PointPage(Page):
     """One point of the model: what the program does and what the platform offers."""
 
-    point = models.CharField(
+    point: models.CharField[str, str] = models.CharField(
         _("point"),
         max_length=32,
         choices=Point.choices,
         help_text=_("Which of the five points this page describes. One page per point."),
     )
-    summary = models.TextField(
+    summary: models.TextField[str, str] = models.TextField(
         _("summary"),
         max_length=400,
         help_text=_("One or two sentences, shown on the home page and at the top of this page."),

@@ -12,8 +12,9 @@ from django.db import connection
 from pytest_django import DjangoAssertNumQueries
 
 from heatwatch.accounts.models import User
+from heatwatch.audit import selectors
 from heatwatch.audit.hashing import compute_entry_hash
-from heatwatch.audit.models import GENESIS_HASH, Action, AuditEntry
+from heatwatch.audit.models import GENESIS_HASH, Action, AuditEntry, AuditHead
 from heatwatch.audit.selectors import audit_verify
 from heatwatch.audit.services import audit_log
 from heatwatch.audit.testing import append_only_triggers_suspended
@@ -77,14 +78,33 @@ def test_command_needs_a_subcommand(db: None) -> None:
         call_command("audit")
 
 
-def test_verify_streams_in_chunks(
+def test_verify_reads_in_chunks_not_per_entry(
     advocate: User, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     for _ in range(25):
         audit_log(action=Action.READ, actor=advocate)
-    with django_assert_max_num_queries(6):  # not one query per entry or per chunk
+    # 7 pages of 4 (the last one short), the head, the trigger check.
+    with django_assert_max_num_queries(7 + 1 + 1):
         result = audit_verify(chunk_size=4)
     assert (result.ok, result.count) == (True, 25)
+
+
+def test_entries_written_during_the_walk_are_not_a_false_alarm(
+    five: list[AuditEntry], advocate: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_head = selectors._read_head
+    calls = 0
+
+    def head_after_a_concurrent_write() -> AuditHead | None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # another request logs while verify is between walk and head check
+            audit_log(action=Action.LOGOUT, actor=advocate)
+        return read_head()
+
+    monkeypatch.setattr(selectors, "_read_head", head_after_a_concurrent_write)
+    result = audit_verify(chunk_size=2)
+    assert (result.ok, result.count) == (True, 6), result.problems
 
 
 # --- tampering ---------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ RULES: list[tuple[str, frozenset[str]]] = [
     # API
     (r"^api/me$", STAFF),
     (r"^api/(openapi\.json|docs)?$", EVERYONE),
+    (r"^\^api/\(\?P<rest>", NOBODY),  # JSON 404 for any other path under /api/
     # public documents served by Wagtail (Wagtail applies collection privacy itself)
     (r"^documents/", EVERYONE),
     # Wagtail's front-end helpers: password form of a private page; login is replaced
@@ -117,11 +118,9 @@ _CONVERTERS = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": str(uui
 
 def concrete_url(route: str) -> str | None:
     """A URL that resolves to ``route``, with dummy parameters; None when not derivable."""
-    url = re.sub(
-        r"<(?:(\w+):)?\w+>", lambda m: _CONVERTERS.get(m.group(1) or "str", "x"), route
-    )
+    url = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
+    url = re.sub(r"<(?:(\w+):)?\w+>", lambda m: _CONVERTERS.get(m.group(1) or "str", "x"), url)
     url = url.lstrip("^").rstrip("$").replace(r"\Z", "")
-    url = re.sub(r"\(\?P<\w+>[^)]*\)", "1", url)
     if re.search(r"[()\[\]*+?\\|{}^$]", url):
         return None
     return "/" + url

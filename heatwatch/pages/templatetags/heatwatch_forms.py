@@ -42,6 +42,10 @@ def uswds_field(field: BoundField) -> BoundField:
     if field.errors and field.auto_id:
         described.append(f"{field.auto_id}_error")
         widget.attrs["aria-invalid"] = "true"
-    if described and not field.widget_type.endswith("multiple") and field.widget_type != "radioselect":
+    if (
+        described
+        and not field.widget_type.endswith("multiple")
+        and field.widget_type != "radioselect"
+    ):
         widget.attrs["aria-describedby"] = " ".join(described)
     return field

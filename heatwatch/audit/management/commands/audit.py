@@ -16,6 +16,8 @@ from heatwatch.audit.selectors import audit_verify
 
 class Command(BaseCommand):
     help = "Audit log tools. `audit verify` checks the tamper-evident hash chain."
+    # Verification must not depend on (or print warnings about) unrelated configuration.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", required=True)
