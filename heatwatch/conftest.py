@@ -67,7 +67,9 @@ def totp_code(user: User) -> str:
 @pytest.fixture
 def personas(db: None) -> Personas:
     org = services.organisation_create
-    coordinating = org(name="Test Coordinating Office", type=OrganisationType.COORDINATING_OFFICE, by=None)
+    coordinating = org(
+        name="Test Coordinating Office", type=OrganisationType.COORDINATING_OFFICE, by=None
+    )
     provider = org(name="Test Advocacy Center", type=OrganisationType.SERVICE_PROVIDER, by=None)
     clinic = org(name="Test Youth Clinic", type=OrganisationType.HEALTH, by=None)
     police = org(name="Test Police Department", type=OrganisationType.LAW_ENFORCEMENT, by=None)

@@ -7,7 +7,9 @@ import os
 
 os.environ.setdefault("HEATWATCH_ENV", "test")
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
-os.environ.setdefault("HEATWATCH_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+os.environ.setdefault(
+    "HEATWATCH_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
+)
 
 from heatwatch.settings import *  # noqa: E402,F403
 from heatwatch.settings import INSTALLED_APPS, STORAGES  # noqa: E402
@@ -16,7 +18,10 @@ from heatwatch.settings import INSTALLED_APPS, STORAGES  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 INSTALLED_APPS = ["heatwatch.testing", *INSTALLED_APPS, "heatwatch.lib.tests.encrypted_testapp"]
 SECURE_SSL_REDIRECT = False
 # Transactional tests with serialized_rollback reload every table after a flush; the audit

@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 
 from heatwatch.accounts import services
 from heatwatch.accounts.models import Membership, Organisation, Role, User
-from heatwatch.accounts.permissions import has_role, role_allowed_in
+from heatwatch.accounts.permissions import has_role, is_verified, role_allowed_in
 
 
 class HeatwatchAdminSite(admin.AdminSite):
@@ -28,11 +28,7 @@ class HeatwatchAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(
-            user.is_active
-            and user.is_verified()  # type: ignore[union-attr]
-            and has_role(user, Role.ADMINISTRATOR)
-        )
+        return bool(user.is_active and is_verified(user) and has_role(user, Role.ADMINISTRATOR))
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # Only the two-factor login exists; a signed-in user without the role gets a 403.
@@ -66,7 +62,7 @@ class AdministratorOnly:
 
 
 @admin.register(Organisation, site=admin_site)
-class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
+class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin[Organisation]):
     list_display = ["name", "type", "is_active"]
     list_filter = ["type", "is_active"]
     search_fields = ["name"]
@@ -91,7 +87,7 @@ class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
             obj.pk = created.pk
 
 
-class UserCreationForm(forms.ModelForm):
+class UserCreationForm(forms.ModelForm[User]):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         help_text="At least 15 characters; a passphrase works well.",
@@ -113,19 +109,21 @@ class UserCreationForm(forms.ModelForm):
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(AdministratorOnly, admin.ModelAdmin):
+class UserAdmin(AdministratorOnly, admin.ModelAdmin[User]):
     list_display = ["username", "email", "first_name", "last_name", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["username", "email", "first_name", "last_name"]
-    readonly_fields = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
+    readonly_fields = ("username", "email", "first_name", "last_name", "is_active", "last_login")
     fields = readonly_fields
     actions = ["disable_accounts", "enable_accounts", "end_sessions"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = UserCreationForm
             kwargs["fields"] = None
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -171,7 +169,7 @@ class UserAdmin(AdministratorOnly, admin.ModelAdmin):
             services.user_logout_everywhere(user=user, by=request.user)  # type: ignore[arg-type]
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(forms.ModelForm[Membership]):
     class Meta:
         model = Membership
         fields = ["user", "organisation", "role"]
@@ -182,14 +180,13 @@ class MembershipForm(forms.ModelForm):
         if org is not None and role and not role_allowed_in(role, org):
             self.add_error(
                 "role",
-                f"A {org.get_type_display()} organisation cannot hold the role "
-                f"{Role(role).label}.",
+                f"A {org.get_type_display()} organisation cannot hold the role {Role(role).label}.",
             )
         return data
 
 
 @admin.register(Membership, site=admin_site)
-class MembershipAdmin(AdministratorOnly, admin.ModelAdmin):
+class MembershipAdmin(AdministratorOnly, admin.ModelAdmin[Membership]):
     form = MembershipForm
     list_display = ["user", "organisation", "role", "is_active"]
     list_filter = ["role", "is_active", "organisation__type"]

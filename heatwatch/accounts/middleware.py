@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from heatwatch.accounts.permissions import CMS_ROLES, has_role
+from heatwatch.accounts.permissions import CMS_ROLES, has_role, is_verified
 
 SESSION_STARTED_KEY = "hw_session_started"
 SESSION_SEEN_KEY = "hw_session_seen"
@@ -78,7 +78,7 @@ class RequireTwoFactorMiddleware:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.is_verified():  # type: ignore[union-attr]
+            if not is_verified(user):
                 if not user_has_device(user):
                     messages.info(
                         request,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -66,8 +66,6 @@ class User(AbstractUser):
     session_epoch = models.CharField(max_length=32, default=_new_session_epoch, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = UserManager()
 
     class Meta:
         ordering = ["username"]

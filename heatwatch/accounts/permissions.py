@@ -68,6 +68,12 @@ def user_roles(user: Any) -> frozenset[str]:
     return cached
 
 
+def is_verified(user: Any) -> bool:
+    """Did the user sign in with a second factor in this session (django-otp)?"""
+    check = getattr(user, "is_verified", None)
+    return bool(user.is_authenticated and check is not None and check())
+
+
 def has_role(user: Any, *roles: str) -> bool:
     """Does the user hold any of ``roles``?"""
     return bool(user_roles(user) & set(roles))

@@ -14,7 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
-from heatwatch.accounts.middleware import SESSION_STARTED_KEY, SESSION_SEEN_KEY
+from heatwatch.accounts.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
@@ -42,7 +42,9 @@ def on_logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -
 
 
 @receiver(user_login_failed)
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any
+) -> None:
     # Only a matching account is named; what was typed into the username box is never stored
     # (people sometimes type their password there).
     user = _user_by_username(credentials.get("username"))

@@ -10,7 +10,7 @@ from heatwatch.accounts import services
 from heatwatch.accounts.models import Organisation, OrganisationType, Role, User
 
 # Known only to the demo; the demo prints it. Never created in production (see seed command).
-DEMO_PASSWORD = "bayview-demo-passphrase"
+DEMO_PASSWORD = "bayview-demo-passphrase"  # noqa: S105 - printed by the demo on purpose
 
 ORGANISATIONS: list[tuple[str, str]] = [
     ("Bayview County HEAT Coordinating Office", OrganisationType.COORDINATING_OFFICE),

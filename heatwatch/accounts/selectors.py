@@ -13,9 +13,7 @@ def users_with_role(
     *, role: str, organisations: Iterable[Organisation] | None = None
 ) -> QuerySet[User]:
     """Active users holding ``role`` in an active organisation (optionally only some)."""
-    memberships = Membership.objects.filter(
-        role=role, is_active=True, organisation__is_active=True
-    )
+    memberships = Membership.objects.filter(role=role, is_active=True, organisation__is_active=True)
     if organisations is not None:
         memberships = memberships.filter(organisation__in=list(organisations))
     return User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))

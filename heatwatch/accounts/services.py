@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -192,7 +193,6 @@ def _notify_on_commit(user: User, kind: str) -> None:
 
     user_id = user.pk
     transaction.on_commit(lambda: send_security_notice.enqueue(user_id=user_id, kind=kind))
-
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from heatwatch.accounts import selectors, services
 from heatwatch.accounts.forms import PasswordChangeForm
-from heatwatch.accounts.models import Role
+from heatwatch.accounts.models import Role, User
 from heatwatch.accounts.permissions import CMS_ROLES, user_roles
 
 
@@ -24,7 +26,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/staff_home.html",
         {
-            "memberships": selectors.memberships_of(user=request.user),  # type: ignore[misc]
+            "memberships": selectors.memberships_of(user=cast(User, request.user)),
             "can_edit_content": bool(roles & CMS_ROLES),
             "is_administrator": Role.ADMINISTRATOR in roles,
         },

@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import SessionAuth
 
-from heatwatch.accounts.permissions import user_roles
+from heatwatch.accounts.permissions import is_verified, user_roles
 
 
 class StaffSessionAuth(SessionAuth):
@@ -20,7 +20,7 @@ class StaffSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        if user and user.is_active and user.is_verified():
+        if user and user.is_active and is_verified(user):
             return user
         return None
 

@@ -44,7 +44,7 @@ from django.dispatch import receiver
 
 from heatwatch.lib.local_secrets import new_field_key
 
-TOKEN_VERSION = "hw1"
+TOKEN_VERSION = "hw1"  # noqa: S105 - a format tag, not a secret
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96-bit nonce, the size GCM is designed for
 TAG_BYTES = 16

@@ -164,8 +164,8 @@ class EncryptedDateField(EncryptedField):
     description = _("Encrypted date")
     empty_value = None
     # Tell the django-stubs mypy plugin the Python type of the attribute.
-    _pyi_private_set_type: datetime.date | str | Combinable
-    _pyi_private_get_type: datetime.date
+    _pyi_private_set_type: datetime.date | str | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: datetime.date  # type: ignore[assignment]
 
     # The message does not repeat the value: it may be a victim's date of birth and error
     # messages end up in logs.
@@ -209,10 +209,20 @@ class EncryptedDateField(EncryptedField):
         value = self.value_from_object(obj)
         return "" if value is None else str(value.isoformat())
 
-    def formfield(self, **kwargs: Any) -> forms.Field | None:
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
         """Use a date form field rather than a textarea."""
         # Skip TextField.formfield(), which would add a Textarea and max_length.
-        return models.Field.formfield(self, **{"form_class": forms.DateField, **kwargs})
+        return models.Field.formfield(
+            self,
+            form_class=form_class or forms.DateField,
+            choices_form_class=choices_form_class,
+            **kwargs,
+        )
 
 
 def encrypted_fields_by_model() -> dict[type[models.Model], list[EncryptedField]]:

@@ -66,7 +66,8 @@ def localized_path(path: str, language: str | None = None) -> str:
     (DESIGN.md §8).
     """
     language = (language or _current_language()).split("-")[0]
-    bare = strip_language_prefix(path if path.startswith("/") else "/" + path)
+    # One leading slash only: "//host/" would be a link to another site.
+    bare = "/" + strip_language_prefix("/" + path.lstrip("/")).lstrip("/")
     if language == _default_language():
         return bare
     return f"/{language}{bare}"
@@ -85,6 +86,8 @@ def language_links(*, request: HttpRequest | None) -> list[LanguageLink]:
             # Not resolvable (e.g. an unknown address): switch the prefix by hand.
             path, sep, query = full_path.partition("?")
             url = localized_path(path, code) + sep + query
+        if not url.startswith("/") or url.startswith("//"):
+            url = "/" + url.lstrip("/")
         info = get_language_info(code)
         name = info["name_local"]
         links.append(

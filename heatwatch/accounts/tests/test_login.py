@@ -95,7 +95,9 @@ def test_lockout_is_per_account_not_global(client, personas, clock):
     assert b"token-otp_token" in response.content
 
 
-def test_lockout_sends_the_user_a_notice(client, personas, clock, mailoutbox, django_capture_on_commit_callbacks):
+def test_lockout_sends_the_user_a_notice(
+    client, personas, clock, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(5):
             password_step(client, "advocate", "wrong wrong wrong wrong")

@@ -35,9 +35,7 @@ def test_long_passphrases_are_accepted_up_to_128():
 
 
 def test_common_password_is_refused():
-    common = next(
-        p for p in CommonPasswordValidator().passwords if len(p) >= 15
-    )
+    common = next(p for p in CommonPasswordValidator().passwords if len(p) >= 15)
     with pytest.raises(ValidationError) as exc:
         validate_password(common)
     assert "too common" in str(exc.value)

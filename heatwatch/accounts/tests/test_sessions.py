@@ -45,7 +45,9 @@ def test_session_ends_after_12_hours_even_when_active(client, personas, clock):
 def test_disabling_a_user_ends_their_sessions(client, personas):
     login_verified(client, personas.advocate)
     assert signed_in(client.get("/staff/"))
-    services.user_disable(user=personas.advocate, by=personas.administrator, reason="left the agency")
+    services.user_disable(
+        user=personas.advocate, by=personas.administrator, reason="left the agency"
+    )
     assert client.get("/staff/").status_code == 302
     entry = AuditEntry.objects.filter(action=Action.PERMISSION_CHANGE).latest("seq")
     assert entry.object_id == str(personas.advocate.pk)
@@ -68,7 +70,9 @@ def test_disabling_needs_a_reason(personas):
     assert personas.advocate.is_active
 
 
-def test_log_out_everywhere_ends_every_session(personas, mailoutbox, django_capture_on_commit_callbacks):
+def test_log_out_everywhere_ends_every_session(
+    personas, mailoutbox, django_capture_on_commit_callbacks
+):
     laptop = login_verified(Client(), personas.coordinator)
     phone = login_verified(Client(), personas.coordinator)
     assert signed_in(laptop.get("/staff/")) and signed_in(phone.get("/staff/"))
@@ -79,7 +83,9 @@ def test_log_out_everywhere_ends_every_session(personas, mailoutbox, django_capt
     assert laptop.get("/staff/").status_code == 302
     assert phone.get("/staff/").status_code == 302
     assert AuditEntry.objects.filter(
-        action=Action.SECURITY, object_id=str(personas.coordinator.pk), reason="logged out everywhere"
+        action=Action.SECURITY,
+        object_id=str(personas.coordinator.pk),
+        reason="logged out everywhere",
     ).exists()
     assert mailoutbox[0].to == ["coordinator@example.test"]
 
@@ -94,7 +100,9 @@ def test_logout_is_a_post_and_ends_the_session(client, personas):
     login_verified(client, personas.coordinator)
     assert client.post("/staff/logout/").status_code == 302
     assert client.get("/staff/").status_code == 302
-    assert AuditEntry.objects.filter(action=Action.LOGOUT, actor_id=personas.coordinator.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=Action.LOGOUT, actor_id=personas.coordinator.pk
+    ).exists()
 
 
 def test_changing_password_keeps_this_session_and_ends_others(personas):

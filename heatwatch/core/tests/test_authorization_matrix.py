@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import urlsplit
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -185,7 +185,7 @@ def test_authorization_matrix(clients):
             denied = _denied(response)
             if persona in allowed:
                 # A dummy id may legitimately 404 for someone who is allowed in.
-                    ok = not denied or (has_params and response.status_code == 404)
+                ok = not denied or (has_params and response.status_code == 404)
             else:
                 ok = denied
             ok = ok and response.status_code < 500

@@ -22,9 +22,11 @@ def csp_violations(page) -> list[str]:
     messages: list[str] = []
     page.on(
         "console",
-        lambda msg: messages.append(msg.text)
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text
-        else None,
+        lambda msg: (
+            messages.append(msg.text)
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text
+            else None
+        ),
     )
     return messages
 

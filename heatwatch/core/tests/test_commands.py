@@ -73,5 +73,16 @@ def test_cli_runs_django_and_project_commands():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    for command in ("migrate", "runserver", "db_worker", "demo", "serve", "worker", "seed", "audit", "keys", "demo_code"):
+    for command in (
+        "migrate",
+        "runserver",
+        "db_worker",
+        "demo",
+        "serve",
+        "worker",
+        "seed",
+        "audit",
+        "keys",
+        "demo_code",
+    ):
         assert command in result.stdout

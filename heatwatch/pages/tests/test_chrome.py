@@ -49,3 +49,16 @@ def test_chrome_without_a_request_degrades_gracefully(db):
     labels = [str(item.label) for item in chrome.primary_nav(request=None)]
     assert labels[0] == "Home"
     assert len(labels) == 6
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "/es//evil.example/"])
+def test_localized_path_never_yields_a_protocol_relative_url(path):
+    for language in ("en", "es"):
+        assert not chrome.localized_path(path, language).startswith("//")
+
+
+def test_language_links_never_point_off_site(rf):
+    for path in ("//evil.example/x/", "/es//evil.example/x/"):
+        with translation.override("es" if path.startswith("/es") else "en"):
+            links = chrome.language_links(request=rf.get(path))
+        assert all(not link.url.startswith("//") for link in links)

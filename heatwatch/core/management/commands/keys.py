@@ -88,7 +88,5 @@ class Command(BaseCommand):
                 f"{report.primary_key_id!r}."
             )
         if report.changed_meanwhile:
-            summary += (
-                f" {report.changed_meanwhile} values changed during rotation; run it again."
-            )
+            summary += f" {report.changed_meanwhile} values changed during rotation; run it again."
         self.stdout.write(self.style.SUCCESS(summary))

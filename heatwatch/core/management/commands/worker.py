@@ -12,9 +12,7 @@ class Command(BaseCommand):
     help = "Run the background task worker until stopped (SIGTERM stops it cleanly)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument(
-            "--batch", action="store_true", help="run what is queued, then exit"
-        )
+        parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
         extra = ["--batch", "--no-startup-delay"] if options["batch"] else []
