@@ -128,12 +128,12 @@ def _choice(choices: type[models.TextChoices], value: str, name: str) -> str:
 def _field_names(fields: Sequence[str]) -> list[str]:
     if isinstance(fields, str):  # a lone string would be split into characters
         raise ValueError("fields must be a sequence of field names, not a string")
+    for name in fields:
+        if not isinstance(name, str) or not _FIELD_NAME_RE.fullmatch(name):
+            raise ValueError(f"not a field name (values are never logged): {name!r}")
     names = sorted(set(fields))
     if len(names) > _MAX_FIELDS:
         raise ValueError("too many field names")
-    for name in names:
-        if not isinstance(name, str) or not _FIELD_NAME_RE.fullmatch(name):
-            raise ValueError(f"not a field name (values are never logged): {name!r}")
     return names
 
 

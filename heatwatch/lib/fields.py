@@ -23,7 +23,7 @@ decrypted in ``from_db_value`` (every read), so model code only ever sees plaint
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from django import forms
 from django.apps import apps
@@ -42,9 +42,18 @@ if TYPE_CHECKING:
     from django.db.models.lookups import Lookup, Transform
     from django.utils.functional import _StrOrPromise
 
-    _TextField = models.TextField[Any, Any]
-else:
+# The fields are generic like Django's (set type, get type) so that the django-stubs mypy plugin
+# types model attributes (``str``, ``date``, ``| None`` when null=True) instead of ``Any``.
+_ST = TypeVar("_ST", contravariant=True)
+_GT = TypeVar("_GT", covariant=True)
+
+if TYPE_CHECKING:
     _TextField = models.TextField
+else:
+    # Django's field classes cannot be subscripted at run time; this one can.
+    class _TextField(models.TextField, Generic[_ST, _GT]):
+        pass
+
 
 _REFUSED_OPTIONS = ("primary_key", "unique", "db_index")
 
@@ -67,7 +76,7 @@ class _ExactNoneOnly(Exact[Any]):
         super().__init__(lhs, rhs)
 
 
-class EncryptedField(_TextField):
+class EncryptedField(_TextField[_ST, _GT]):
     """Base for encrypted fields: a text column holding an AES-GCM token.
 
     Subclasses convert between the Python value and its text form with :meth:`to_text` and
@@ -152,13 +161,15 @@ class EncryptedField(_TextField):
         raise FieldError(_refusal(self, f"the transform {lookup_name!r}"))
 
 
-class EncryptedTextField(EncryptedField):
+class EncryptedTextField(EncryptedField[_ST, _GT]):
     """A ``str`` stored encrypted. ``""`` is stored as ``""``, ``None`` as NULL."""
 
     description = _("Encrypted text")
+    _pyi_private_set_type: str | Combinable
+    _pyi_private_get_type: str
 
 
-class EncryptedDateField(EncryptedField):
+class EncryptedDateField(EncryptedField[_ST, _GT]):
     """A ``datetime.date`` stored encrypted as ISO ``YYYY-MM-DD`` text; empty means NULL."""
 
     description = _("Encrypted date")
@@ -207,7 +218,7 @@ class EncryptedDateField(EncryptedField):
     def value_to_string(self, obj: models.Model) -> str:
         """Serialise as ISO text (``""`` for no date), like ``DateField``."""
         value = self.value_from_object(obj)
-        return "" if value is None else str(value.isoformat())
+        return value.isoformat() if isinstance(value, datetime.date) else ""
 
     def formfield(
         self,
@@ -225,13 +236,13 @@ class EncryptedDateField(EncryptedField):
         )
 
 
-def encrypted_fields_by_model() -> dict[type[models.Model], list[EncryptedField]]:
+def encrypted_fields_by_model() -> dict[type[models.Model], list[EncryptedField[Any, Any]]]:
     """Return every installed concrete model that has encrypted fields, with those fields.
 
     A field is listed once, on the model whose table holds it (not on proxies or on children
     of multi-table inheritance), which is what key rotation needs.
     """
-    found: dict[type[models.Model], list[EncryptedField]] = {}
+    found: dict[type[models.Model], list[EncryptedField[Any, Any]]] = {}
     for model in apps.get_models():
         if model._meta.proxy:
             continue

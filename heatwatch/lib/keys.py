@@ -129,7 +129,7 @@ def rotate_field_keys(
 
 def _rotate_field(
     model: type[models.Model],
-    encrypted_field: EncryptedField,
+    encrypted_field: EncryptedField[Any, Any],
     *,
     keyring: crypto.KeyRing,
     batch_size: int,

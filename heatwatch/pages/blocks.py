@@ -1,5 +1,3 @@
-# mypy: disallow-subclassing-any=False
-# (Wagtail ships no type information, so its classes are Any to mypy.)
 """StreamField blocks for the public pages: headings, paragraphs, lists and call-outs.
 
 Deliberately small: every block renders to plain, accessible USWDS markup with no inline

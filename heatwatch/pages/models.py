@@ -1,5 +1,3 @@
-# mypy: disallow-subclassing-any=False
-# (Wagtail ships no type information, so its classes are Any to mypy.)
 """Public pages (Wagtail): the home page and one page per point of the five-point model.
 
 The pages are content, edited by coordinators at ``/cms/`` (see docs/content.md). The chrome

@@ -1,10 +1,11 @@
 """Database triggers that make the audit log append-only below the ORM.
 
 Hand-written. On SQLite and PostgreSQL, every UPDATE or DELETE of an ``audit_auditentry`` row is
-refused; on PostgreSQL a TRUNCATE of a non-empty table is refused too (truncating an empty
-table changes nothing, and Django's test-database flush truncates every table). The head row
-may only move forward, one entry at a time, to the newest entry's hash, so the tail of the log
-cannot be cut off and hidden by rewinding the head with ordinary SQL.
+refused, and on PostgreSQL every TRUNCATE. The head row may only move forward, one entry at a
+time, to the newest entry's hash, so the tail of the log cannot be cut off and hidden by
+rewinding the head with ordinary SQL. Production's ``flush`` therefore fails once the log has
+entries; the test settings' ``heatwatch.testing`` flush calls ``uninstall_triggers`` and
+``install_triggers`` below (keep their names and signatures).
 
 Someone who owns the tables can still drop these triggers: they stop mistakes and injected SQL,
 and the HMAC chain (``heatwatch audit verify``) detects what gets past them. Keep the trigger
@@ -59,23 +60,6 @@ POSTGRESQL_INSTALL = [
     END;
     $body$
     """,
-    """
-    CREATE OR REPLACE FUNCTION audit_auditentry_refuse_truncate() RETURNS trigger
-    LANGUAGE plpgsql SET search_path FROM CURRENT AS $body$
-    DECLARE
-        has_rows boolean;
-    BEGIN
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I)', TG_TABLE_SCHEMA, TG_TABLE_NAME)
-            INTO has_rows;
-        IF has_rows THEN
-            RAISE EXCEPTION USING
-                MESSAGE = 'audit_auditentry is append-only: TRUNCATE refused',
-                ERRCODE = 'restrict_violation';
-        END IF;
-        RETURN NULL;
-    END;
-    $body$
-    """,
     f"""
     CREATE OR REPLACE FUNCTION audit_audithead_forward_only() RETURNS trigger
     LANGUAGE plpgsql SET search_path FROM CURRENT AS $body$
@@ -101,7 +85,7 @@ POSTGRESQL_INSTALL = [
     """,
     f"""
     CREATE TRIGGER audit_auditentry_no_truncate BEFORE TRUNCATE ON {ENTRY}
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_auditentry_refuse_truncate()
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_auditentry_refuse_change()
     """,
     f"""
     CREATE TRIGGER audit_audithead_forward_only BEFORE UPDATE ON {HEAD}
@@ -114,7 +98,6 @@ POSTGRESQL_UNINSTALL = [
     f"DROP TRIGGER IF EXISTS audit_auditentry_no_delete ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS audit_auditentry_no_update ON {ENTRY}",
     "DROP FUNCTION IF EXISTS audit_audithead_forward_only()",
-    "DROP FUNCTION IF EXISTS audit_auditentry_refuse_truncate()",
     "DROP FUNCTION IF EXISTS audit_auditentry_refuse_change()",
 ]
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 from django.db import connection
 
 from heatwatch.accounts.models import Membership, Organisation, OrganisationType, Role, User
-from heatwatch.audit.testing import append_only_triggers_suspended, audit_purge_for_tests
+from heatwatch.audit.tests.tamper import append_only_triggers_suspended
 
 
 @pytest.fixture
@@ -49,22 +49,3 @@ def _attacker_sql(sql: str, params: Sequence[Any] = ()) -> None:
 @pytest.fixture
 def attacker_sql(db: None) -> Callable[..., None]:
     return _attacker_sql
-
-
-# The fixture docs/audit.md ("Tests") asks the project conftest to carry; kept here so the
-# recipe is tested. It empties the append-only log before pytest-django flushes the database
-# after a transactional test (the flush cannot delete audit entries). Requesting the database
-# fixture here makes pytest tear this fixture down first.
-@pytest.fixture(autouse=True)
-def _audit_log_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (
-        "transactional_db" in request.fixturenames
-        or "live_server" in request.fixturenames
-        or (marker is not None and bool(marker.kwargs.get("transaction", False)))
-    )
-    if transactional:
-        request.getfixturevalue("transactional_db")
-    yield
-    if transactional:
-        pass

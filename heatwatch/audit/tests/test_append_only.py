@@ -151,14 +151,6 @@ def test_database_refuses_truncate_on_postgresql(entries: list[AuditEntry]) -> N
     _unchanged(entries)
 
 
-def test_empty_log_may_be_truncated_on_postgresql(db: None) -> None:
-    # Truncating nothing changes nothing; Django's test-database flush relies on it.
-    if connection.vendor != "postgresql":
-        pytest.skip("TRUNCATE exists only on PostgreSQL")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE audit_auditentry")
-
-
 def test_database_refuses_to_rewind_the_head(entries: list[AuditEntry]) -> None:
     # Cutting off the tail would need the head moved back; the database refuses that too.
     with (

@@ -158,6 +158,7 @@ def test_rolled_back_transaction_leaves_no_entry_and_no_gap(advocate: User) -> N
         ({"action": "update", "fields": ["first name"]}, "not a field name"),
         ({"action": "update", "fields": ["jane.doe@example.org"]}, "not a field name"),
         ({"action": "update", "fields": "email"}, "not a string"),
+        ({"action": "update", "fields": ["email", 42]}, "not a field name"),
         ({"action": "read", "object_id": "5"}, "needs an object_type"),
         ({"action": "read", "object_type": "x" * 151}, "too long"),
         ({"action": "security", "reason": "x" * 2001}, "longer than"),

@@ -17,7 +17,7 @@ from heatwatch.audit.hashing import compute_entry_hash
 from heatwatch.audit.models import GENESIS_HASH, Action, AuditEntry, AuditHead
 from heatwatch.audit.selectors import audit_verify
 from heatwatch.audit.services import audit_log
-from heatwatch.audit.testing import append_only_triggers_suspended
+from heatwatch.audit.tests.tamper import append_only_triggers_suspended
 
 pytestmark = pytest.mark.django_db
 

@@ -146,3 +146,10 @@ def test_null_origin_from_elsewhere_is_refused(personas, fetch_site):
         headers["HTTP_SEC_FETCH_SITE"] = fetch_site
     response = client.post("/staff/logout/", {"csrfmiddlewaretoken": token}, **headers)
     assert response.status_code == 403
+
+
+def test_malformed_field_keys_stop_start_up_with_a_clear_message():
+    result = _run(["check"], {**PRODUCTION_ENV, "HEATWATCH_FIELD_KEYS": "k1:not-base64!"})
+    assert result.returncode != 0
+    assert "HEATWATCH_FIELD_KEYS" in result.stderr
+    assert "not-base64" not in result.stderr  # key material is never echoed

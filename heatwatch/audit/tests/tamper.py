@@ -1,12 +1,7 @@
-"""Test-suite support for the append-only audit log. Refuses to run against a real database.
+"""Play an attacker with direct database access: drop the append-only triggers for a while.
 
-The triggers that make the log append-only also stop Django's test-database ``flush`` from
-emptying ``audit_auditentry`` once a transactional test (``transactional_db``,
-``live_server``) has written an entry. ``audit_purge_for_tests`` empties the log so the flush
-can proceed; wire it into the project's conftest as shown in docs/audit.md ("Tests").
-
-``append_only_triggers_suspended`` lets tests play an attacker who has direct database access
-(to check that ``audit verify`` notices what they do).
+Used to check that ``audit verify`` notices what such an attacker does. Refuses to run unless
+HEATWATCH_ENV is "test" and the database is a test database.
 """
 
 from __future__ import annotations
@@ -18,7 +13,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from heatwatch.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from heatwatch.audit.models import AuditEntry, AuditHead
 
 _TABLES = (AuditEntry._meta.db_table, AuditHead._meta.db_table)
 
@@ -64,12 +59,3 @@ def append_only_triggers_suspended(using: str = DEFAULT_DB_ALIAS) -> Iterator[No
         with connection.cursor() as cursor:
             for _name, _table, sql in triggers:
                 cursor.execute(sql)
-
-
-def audit_purge_for_tests(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Empty the audit log and reset its head to the genesis state. Test databases only."""
-    connection = connections[using]
-    entry_table, head_table = (connection.ops.quote_name(table) for table in _TABLES)
-    with append_only_triggers_suspended(using), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {entry_table}")  # noqa: S608 (table names, not input)
-        cursor.execute(f"UPDATE {head_table} SET seq = 0, entry_hash = %s", [GENESIS_HASH])  # noqa: S608
