@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "heatwatch.accounts",
     "heatwatch.audit",
     "heatwatch.pages",
+    "heatwatch.tips",
+    "heatwatch.identity",
     "heatwatch.api",
     # two-factor authentication
     "django_otp",

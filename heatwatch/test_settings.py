@@ -12,7 +12,7 @@ os.environ.setdefault(
 )
 
 from heatwatch.settings import *  # noqa: E402,F403
-from heatwatch.settings import INSTALLED_APPS, STORAGES  # noqa: E402
+from heatwatch.settings import INSTALLED_APPS, STATIC_ROOT, STORAGES  # noqa: E402
 
 # Argon2 is slow by design; tests that check hashing switch it back on.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -27,3 +27,5 @@ SECURE_SSL_REDIRECT = False
 # Transactional tests with serialized_rollback reload every table after a flush; the audit
 # head row only ever moves forward, and audit_log recreates it for an empty log.
 TEST_NON_SERIALIZED_APPS = ["heatwatch.audit"]
+# WhiteNoise warns about a missing static root on every request otherwise.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

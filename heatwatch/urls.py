@@ -20,6 +20,7 @@ handler500 = "heatwatch.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("staff/identity/", include("heatwatch.identity.urls")),
     path("staff/", include("heatwatch.accounts.urls")),
     path("staff/", include(two_factor_urls)),
     path("staff/admin/", admin_site.urls),

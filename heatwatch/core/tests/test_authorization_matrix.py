@@ -1,18 +1,20 @@
 """Every URL pattern of the project × every role: who gets in, who is turned away.
 
-Each issue that adds URLs adds rows to RULES. A URL pattern without a row fails the suite, so
+Each issue that adds URLs adds rows (see CORE_RULES and app_rules()). A URL pattern without a row fails the suite, so
 nothing ships without a decision about who may open it. Third-party trees (Wagtail admin,
 Django admin) are walked too, but only their parameter-free pages are requested.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
@@ -35,8 +37,10 @@ COORDINATOR = frozenset({"coordinator"})
 ADMINISTRATOR = frozenset({"administrator"})
 NOBODY: frozenset[str] = frozenset()
 
-# (regular expression over the full route, who may open it). First match wins.
-RULES: list[tuple[str, frozenset[str]]] = [
+# (regular expression over the full route, who may open it). First match wins. Each app adds
+# its own rows in heatwatch/<app>/tests/authz_rules.py (a list named RULES, built from the role
+# sets above), collected by app_rules() below; these are the project-wide ones.
+CORE_RULES: list[tuple[str, frozenset[str]]] = [
     (r"^healthz$", EVERYONE),
     # staff area: any signed-in, two-factor-verified account
     (r"^staff/account/login/$", EVERYONE),
@@ -62,6 +66,22 @@ RULES: list[tuple[str, frozenset[str]]] = [
     # public pages served by Wagtail (English and /es/)
     (r"^(es/)?\^?\(\(\?:\[\\w\\-\]\+/\)\*\)\$$", EVERYONE),
 ]
+
+
+def app_rules() -> list[tuple[str, frozenset[str]]]:
+    rules: list[tuple[str, frozenset[str]]] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("heatwatch."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.tests.authz_rules")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"{config.name}.tests", f"{config.name}.tests.authz_rules"):
+                raise
+            continue
+        rules += module.RULES
+    return rules
+
 
 OWN_TREES = ("heatwatch.",)
 # Routes never requested: Wagtail's deliberate-500 test page.
@@ -107,7 +127,7 @@ def all_routes() -> list[Route]:
 
 
 def rule_for(route: str) -> frozenset[str] | None:
-    for pattern, allowed in RULES:
+    for pattern, allowed in app_rules() + CORE_RULES:
         if re.search(pattern, route):
             return allowed
     return None
@@ -128,7 +148,9 @@ def concrete_url(route: str) -> str | None:
 
 def test_every_url_pattern_has_a_row():
     missing = [r.route for r in all_routes() if rule_for(r.route) is None]
-    assert not missing, "Add rows to RULES for: " + ", ".join(missing)
+    assert not missing, "Add authorization rows (an app's tests/authz_rules.py) for: " + ", ".join(
+        missing
+    )
 
 
 def test_every_own_url_pattern_can_be_requested():

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from heatwatch.core.seed import run_seed
+from heatwatch.core.seeding import run_seed
 
 
 class Command(BaseCommand):
