@@ -1,8 +1,9 @@
 """Every URL pattern of the project × every role: who gets in, who is turned away.
 
 Each issue that adds URLs adds rows (see CORE_RULES and app_rules()). A URL pattern without
-a row fails the suite, so nothing ships without a decision about who may open it. Third-party trees (Wagtail admin,
-Django admin) are walked too, but only their parameter-free pages are requested.
+a row fails the suite, so nothing ships without a decision about who may open it.
+Third-party trees (Wagtail admin, Django admin) are walked too, but only their
+parameter-free pages are requested.
 """
 
 from __future__ import annotations
