@@ -34,8 +34,8 @@ messages: $(STAMP)
 # Re-resolve the lock files after changing requirements/*.in (needs the network).
 lock: $(STAMP)
 	$(BIN)/pip install -q uv==0.13.8
-	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/base.in -o requirements/base.lock
 	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/dev.in -o requirements/dev.lock
+	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q -c requirements/dev.lock requirements/base.in -o requirements/base.lock
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	scripts/venv.sh "$(PYTHON)" $(VENV)

@@ -153,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "heatwatch.core.context_processors.program",
+                "heatwatch.core.context_processors.staff_roles",
             ],
         },
     },
@@ -228,7 +229,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("HEATWATCH_HSTS_PRELOAD", True)
 SECURE_SSL_REDIRECT = env_bool("HEATWATCH_SSL_REDIRECT", PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env_bool("HEATWATCH_BEHIND_PROXY", False):
+HEATWATCH_BEHIND_PROXY = env_bool("HEATWATCH_BEHIND_PROXY", False)
+if HEATWATCH_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -318,6 +320,22 @@ HEATWATCH_PROGRAM = {
     "tipline_phone": env_str("HEATWATCH_TIPLINE_PHONE", "1-555-0100"),
     "contact_email": env_str("HEATWATCH_CONTACT_EMAIL", "heatwatch@bayview.example"),
 }
+
+# --- tip line (issue #3) -------------------------------------------------------------------
+# Receipt codes stop working this many days after the tipster's last visit.
+HEATWATCH_RECEIPT_TTL_DAYS = env_int("HEATWATCH_RECEIPT_TTL_DAYS", 90)
+HEATWATCH_RECEIPT_FAILURES_PER_SOURCE = env_int("HEATWATCH_RECEIPT_FAILURES_PER_SOURCE", 10)
+HEATWATCH_RECEIPT_FAILURES_PER_CODE = env_int("HEATWATCH_RECEIPT_FAILURES_PER_CODE", 5)
+# Tips per hour from one source before further ones go to the likely-spam queue.
+HEATWATCH_TIP_RATE_PER_HOUR = env_int("HEATWATCH_TIP_RATE_PER_HOUR", 5)
+# Staff answer a tipster within this many days (alert otherwise).
+HEATWATCH_TIP_REPLY_DAYS = env_int("HEATWATCH_TIP_REPLY_DAYS", 7)
+# An urgent tip not triaged within this many minutes is escalated.
+HEATWATCH_TIP_ESCALATE_MINUTES = env_int("HEATWATCH_TIP_ESCALATE_MINUTES", 60)
+# Closed tips not linked to a case are purged this many days after closing.
+HEATWATCH_TIP_RETENTION_DAYS = env_int("HEATWATCH_TIP_RETENTION_DAYS", 365)
+# Largest request body accepted on the public tip pages (text and files together).
+HEATWATCH_TIP_MAX_BODY_BYTES = env_int("HEATWATCH_TIP_MAX_BODY_BYTES", 30 * 1024 * 1024)
 
 # --- logging: no IP addresses or user agents, ever ---------------------------------------------
 LOGGING = {

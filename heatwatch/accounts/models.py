@@ -89,6 +89,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=32, choices=Role.choices)
     is_active = models.BooleanField(default=True)
+    # Coordinators on call get urgent alerts (new urgent tips, escalations) by e-mail.
+    on_call = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

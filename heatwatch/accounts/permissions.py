@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from heatwatch.accounts.models import Membership, Organisation, OrganisationType, Role
+from heatwatch.accounts.models import Membership, Organisation, OrganisationType, Role, User
 
 # Which organisation types a role may be held in (a youth lead in a police department is an
 # error, not a configuration).
@@ -66,6 +66,14 @@ def user_roles(user: Any) -> frozenset[str]:
         )
         user._heatwatch_roles = cached
     return cached
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in user of a staff view (the middleware has already turned others away)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return cast(User, user)
 
 
 def is_verified(user: Any) -> bool:

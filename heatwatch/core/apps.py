@@ -12,3 +12,11 @@ class CoreConfig(AppConfig):
         from heatwatch.lib.crypto import check_keys
 
         check_keys()
+
+        from datetime import timedelta
+
+        from heatwatch.core import scheduling, tasks
+
+        scheduling.register(
+            "core.prune_rate_limits", every=timedelta(hours=1), task=tasks.prune_rate_limits
+        )

@@ -1,0 +1,13 @@
+"""Housekeeping tasks of the core app."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from heatwatch.core import ratelimit
+
+
+@task()
+def prune_rate_limits() -> None:
+    """Forget rate-limit counters older than two days and salts older than yesterday."""
+    ratelimit.prune()

@@ -1,0 +1,750 @@
+"""Writes for tips: intake from every channel, the receipt channel, triage, referral, retention.
+
+Every function audits in the same transaction as its change; e-mails and notifications go out
+with ``transaction.on_commit``. Nothing here receives or stores a client address or user agent:
+abuse limits work on an opaque daily source key (heatwatch.core.ratelimit).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from heatwatch.accounts.models import Organisation, OrganisationType, User
+from heatwatch.audit.models import Action, Outcome
+from heatwatch.audit.services import audit_log
+from heatwatch.core import ratelimit
+from heatwatch.lib.crypto import blind_index
+from heatwatch.lib.uploads import UploadRefused, clean_upload
+from heatwatch.tips.models import (
+    SERIOUS_FLAGS,
+    AgeRange,
+    Channel,
+    CloseReason,
+    RedFlag,
+    ReferralOutcome,
+    Status,
+    Tip,
+    TipAttachment,
+    TipIndex,
+    TipLink,
+    TipMessage,
+    TipNote,
+    TipReferral,
+    TipTally,
+    Urgency,
+)
+
+RECEIPT_LOOKUP_DIGITS = 8
+RECEIPT_SECRET_DIGITS = 12
+MAX_ATTACHMENTS = 5
+TEXT_LIMITS = {
+    "narrative": 10_000,
+    "subject_description": 2_000,
+    "subject_names": 500,
+    "location": 1_000,
+    "seen_when": 500,
+    "online_handles": 2_000,
+    "contact_name": 200,
+    "contact_phone": 50,
+    "contact_email": 254,
+    "caller_notes": 5_000,
+}
+MESSAGE_LIMIT = 5_000
+
+
+class TipError(ValueError):
+    """A request that breaks a tip rule; the message is safe to show."""
+
+
+class StaleTip(TipError):
+    """Someone else changed the tip since this form was loaded (no lost update)."""
+
+
+class ReceiptInvalid(TipError):
+    """Wrong, unknown or expired receipt code (deliberately one error for all three)."""
+
+
+class ReceiptThrottled(TipError):
+    """Too many wrong codes from this source or for this receipt: wait and try again."""
+
+
+@dataclass
+class TipInput:
+    """What someone reports, from any channel (web form, phone log, partner API)."""
+
+    narrative: str = ""
+    red_flags: Sequence[str] = ()
+    subject_age_range: str = AgeRange.UNKNOWN
+    subject_description: str = ""
+    subject_names: str = ""
+    location: str = ""
+    seen_when: str = ""
+    online_handles: str = ""
+    immediate_danger: bool = False
+    is_anonymous: bool = True
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    caller_notes: str = ""
+    language: str = "en"
+
+
+@dataclass
+class SubmitResult:
+    tip: Tip
+    receipt_code: str | None
+    refused_files: list[tuple[str, str]] = field(default_factory=list)  # (position, reason)
+
+
+def compute_urgency(*, immediate_danger: bool, red_flags: Iterable[str], age_range: str) -> str:
+    """Immediate danger first; a minor with a serious red flag or three or more flags is high."""
+    if immediate_danger:
+        return Urgency.IMMEDIATE
+    flags = set(red_flags)
+    minor = age_range in {AgeRange.UNDER_12, AgeRange.AGE_12_14, AgeRange.AGE_15_17}
+    if (minor or age_range == AgeRange.UNKNOWN) and (flags & SERIOUS_FLAGS or len(flags) >= 3):
+        return Urgency.HIGH
+    return Urgency.ROUTINE
+
+
+def format_receipt(code: str) -> str:
+    """``12345678901234567890`` → ``1234-5678-9012-3456-7890`` (easier to read out)."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def _validate(data: TipInput) -> None:
+    for name, limit in TEXT_LIMITS.items():
+        if len(getattr(data, name)) > limit:
+            raise TipError(_("%(field)s is too long.") % {"field": name.replace("_", " ")})
+    unknown = set(data.red_flags) - set(RedFlag.values)
+    if unknown:
+        raise TipError(_("Unknown red flag: %(flags)s") % {"flags": ", ".join(sorted(unknown))})
+    if data.subject_age_range not in AgeRange.values:
+        raise TipError(_("Unknown age range."))
+    if not any(
+        (
+            data.narrative.strip(),
+            data.red_flags,
+            data.subject_description.strip(),
+            data.online_handles.strip(),
+            data.location.strip(),
+        )
+    ):
+        raise TipError(_("Tell us what you saw: tick a red flag or describe it."))
+
+
+def _new_reference(now: datetime) -> str:
+    for _attempt in range(20):
+        candidate = f"T-{now:%Y}-{secrets.randbelow(10**6):06d}"
+        if not Tip.objects.filter(reference=candidate).exists():
+            return candidate
+    raise TipError("could not allocate a tip reference")
+
+
+def _issue_receipt(tip: Tip, now: datetime) -> str:
+    """Give the tip a fresh receipt code; only a lookup number and a slow hash are stored."""
+    for _attempt in range(20):
+        lookup = "".join(secrets.choice("0123456789") for _ in range(RECEIPT_LOOKUP_DIGITS))
+        if not Tip.objects.filter(receipt_lookup=lookup).exists():
+            break
+    else:
+        raise TipError("could not allocate a receipt code")
+    code = lookup + "".join(secrets.choice("0123456789") for _ in range(RECEIPT_SECRET_DIGITS))
+    tip.receipt_lookup = lookup
+    tip.receipt_hash = make_password(code)
+    tip.receipt_last_visit_at = now
+    tip.receipt_expires_at = now + timedelta(days=settings.HEATWATCH_RECEIPT_TTL_DAYS)
+    return code
+
+
+def _handle_keys(item: str) -> set[str]:
+    """``@Jaz``, ``jaz`` and ``https://social.example/jaz/`` all give the key ``jaz``."""
+    item = item.strip().rstrip("/")
+    keys = set()
+    if "://" in item or "/" in item:
+        without_scheme = item.split("://", 1)[-1]
+        keys.add(without_scheme)
+        item = without_scheme.rsplit("/", 1)[-1]
+    item = item.lstrip("@").strip()
+    if len(item) >= 3:
+        keys.add(item)
+    return {key for key in keys if len(key) >= 3}
+
+
+def _index_tip(tip: Tip, data: TipInput) -> None:
+    """Blind indexes of handles, names and place, to find related tips without plaintext."""
+    entries: set[tuple[str, str]] = set()
+    for item in re.split(r"[\s,;]+", data.online_handles):
+        for key in _handle_keys(item):
+            entries.add((TipIndex.Kind.HANDLE, blind_index(key, context="tips.tipindex.handle")))
+    for item in re.split(r"[\n,;]+", data.subject_names):
+        if len(item.strip()) >= 3:
+            entries.add((TipIndex.Kind.NAME, blind_index(item, context="tips.tipindex.name")))
+    if data.location.strip():
+        entries.add(
+            (TipIndex.Kind.LOCATION, blind_index(data.location, context="tips.tipindex.location"))
+        )
+    TipIndex.objects.bulk_create(TipIndex(tip=tip, kind=k, digest=d) for k, d in entries)
+
+
+def _attach(
+    tip: Tip, uploads: Sequence[UploadedFile], *, from_tipster: bool
+) -> list[tuple[str, str]]:
+    """Store the acceptable files; return (position, reason) for each refused one."""
+    refused: list[tuple[str, str]] = []
+    for position, upload in enumerate(uploads, start=1):
+        if position > MAX_ATTACHMENTS:
+            refused.append(
+                (str(position), _("Only %(n)d files can be sent at once.") % {"n": MAX_ATTACHMENTS})
+            )
+            continue
+        try:
+            clean = clean_upload(upload)
+        except UploadRefused as exc:
+            refused.append((str(position), str(exc)))
+            continue
+        TipAttachment.objects.create(
+            tip=tip,
+            content_type=clean.content_type,
+            size=len(clean.content),
+            blob=base64.b64encode(clean.content).decode("ascii"),
+            from_tipster=from_tipster,
+        )
+    return refused
+
+
+def _acknowledgement(tip: Tip) -> str:
+    with translation.override(tip.language):
+        return _(
+            "Thank you. Your tip was received and will be read by the program's staff. "
+            "Any questions we have for you will appear here. Please check back in two or "
+            "three days, and again within a week."
+        )
+
+
+@transaction.atomic
+def tip_submit(
+    *,
+    data: TipInput,
+    attachments: Sequence[UploadedFile] = (),
+    channel: str = Channel.WEB,
+    source_key: str | None = None,
+    honeypot_filled: bool = False,
+    logged_by: User | None = None,
+    issue_receipt: bool = True,
+) -> SubmitResult:
+    """Record a tip from any channel.
+
+    The tip is always kept: a filled honeypot or a source over its rate limit puts it in the
+    likely-spam queue, a refused file is reported back while the rest of the tip is saved.
+    Returns the receipt code (shown once, never stored) when one was issued.
+    """
+    _validate(data)
+    now = timezone.now()
+    spam_reasons: list[str] = []
+    if honeypot_filled:
+        spam_reasons.append("honeypot")
+    if source_key is not None:
+        count = ratelimit.hit(scope="tip-submit", key=source_key, window=timedelta(hours=1))
+        if count > settings.HEATWATCH_TIP_RATE_PER_HOUR:
+            spam_reasons.append("rate")
+    urgency = compute_urgency(
+        immediate_danger=data.immediate_danger,
+        red_flags=data.red_flags,
+        age_range=data.subject_age_range,
+    )
+    anonymous = data.is_anonymous or not (data.contact_phone or data.contact_email)
+    tip = Tip(
+        reference=_new_reference(now),
+        channel=channel,
+        language=data.language if data.language in {"en", "es"} else "en",
+        urgency=urgency,
+        urgency_computed=urgency,
+        red_flags=sorted(set(data.red_flags)),
+        immediate_danger=data.immediate_danger,
+        narrative=data.narrative.strip(),
+        subject_age_range=data.subject_age_range,
+        subject_description=data.subject_description.strip(),
+        subject_names=data.subject_names.strip(),
+        location=data.location.strip(),
+        seen_when=data.seen_when.strip(),
+        online_handles=data.online_handles.strip(),
+        is_anonymous=anonymous,
+        contact_name="" if anonymous else data.contact_name.strip(),
+        contact_phone="" if anonymous else data.contact_phone.strip(),
+        contact_email="" if anonymous else data.contact_email.strip(),
+        caller_notes=data.caller_notes.strip(),
+        likely_spam=bool(spam_reasons),
+        spam_reasons=spam_reasons,
+        logged_by=logged_by,
+        reply_due_at=now + timedelta(days=settings.HEATWATCH_TIP_REPLY_DAYS),
+    )
+    code = _issue_receipt(tip, now) if issue_receipt else None
+    tip.save()
+    _index_tip(tip, data)
+    refused = _attach(tip, attachments, from_tipster=True)
+    if code is not None:
+        TipMessage.objects.create(
+            tip=tip,
+            direction=TipMessage.Direction.TO_TIPSTER,
+            body=_acknowledgement(tip),
+            automatic=True,
+        )
+    audit_log(
+        action=Action.CREATE,
+        actor=logged_by,
+        obj=tip,
+        reason=f"tip received by {channel}" + (" (likely spam)" if spam_reasons else ""),
+    )
+    if urgency != Urgency.ROUTINE and not spam_reasons:
+        _notify_on_commit(tip, "urgent_tip")
+    return SubmitResult(tip=tip, receipt_code=code, refused_files=refused)
+
+
+@transaction.atomic
+def tip_issue_receipt(*, tip: Tip, by: User) -> str:
+    """Issue (or replace) the receipt code of a phone tip so the caller can follow up online."""
+    locked = Tip.objects.select_for_update().get(pk=tip.pk)
+    code = _issue_receipt(locked, timezone.now())
+    locked.save(
+        update_fields=[
+            "receipt_lookup",
+            "receipt_hash",
+            "receipt_last_visit_at",
+            "receipt_expires_at",
+            "updated_at",
+        ]
+    )
+    if not locked.messages.filter(automatic=True).exists():
+        TipMessage.objects.create(
+            tip=locked,
+            direction=TipMessage.Direction.TO_TIPSTER,
+            body=_acknowledgement(locked),
+            automatic=True,
+        )
+    audit_log(action=Action.SECURITY, actor=by, obj=locked, reason="receipt code issued")
+    return code
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(ch for ch in code if ch.isdigit())
+
+
+def receipt_open(*, code: str, source_key: str) -> Tip:
+    """Find the tip for a receipt code, or raise ReceiptInvalid / ReceiptThrottled.
+
+    Failures are counted per source and per receipt, so guessing is throttled however it is
+    spread. A successful visit extends the receipt's life. Not one transaction on purpose: the
+    failure counters must be kept when the error is raised.
+    """
+    window = timedelta(hours=1)
+    digits = _normalise_code(code)
+    lookup = digits[:RECEIPT_LOOKUP_DIGITS]
+    lookup_key = blind_index(lookup or "-", context="tips.receipt.lookup")
+    if (
+        ratelimit.hits(scope="receipt-source", key=source_key, window=window)
+        >= settings.HEATWATCH_RECEIPT_FAILURES_PER_SOURCE
+        or ratelimit.hits(scope="receipt-code", key=lookup_key, window=window)
+        >= settings.HEATWATCH_RECEIPT_FAILURES_PER_CODE
+    ):
+        raise ReceiptThrottled(_("Too many attempts. Please wait an hour and try again."))
+    tip = None
+    if len(digits) == RECEIPT_LOOKUP_DIGITS + RECEIPT_SECRET_DIGITS:
+        tip = Tip.objects.filter(receipt_lookup=lookup).first()
+    # Always run the slow hash so a wrong code costs the same time as a right one.
+    valid = check_password(digits, tip.receipt_hash if tip is not None else "")
+    now = timezone.now()
+    if tip is None or not valid or tip.receipt_expires_at is None or tip.receipt_expires_at < now:
+        ratelimit.hit(scope="receipt-source", key=source_key, window=window)
+        ratelimit.hit(scope="receipt-code", key=lookup_key, window=window)
+        raise ReceiptInvalid(
+            _(
+                "We could not find a tip with this code. Check the digits; codes expire after "
+                "%(days)d days without a visit."
+            )
+            % {"days": settings.HEATWATCH_RECEIPT_TTL_DAYS}
+        )
+    with transaction.atomic():
+        tip.receipt_last_visit_at = now
+        tip.receipt_expires_at = now + timedelta(days=settings.HEATWATCH_RECEIPT_TTL_DAYS)
+        tip.save(update_fields=["receipt_last_visit_at", "receipt_expires_at", "updated_at"])
+        audit_log(action=Action.READ, obj=tip, reason="tipster follow-up")
+    return tip
+
+
+@transaction.atomic
+def tipster_reply(
+    *, tip: Tip, body: str, attachments: Sequence[UploadedFile] = ()
+) -> list[tuple[str, str]]:
+    """The tipster answers or adds details (and files) through the receipt channel."""
+    body = body.strip()
+    if not body and not attachments:
+        raise TipError(_("Write a message or add a file."))
+    if len(body) > MESSAGE_LIMIT:
+        raise TipError(_("The message is too long."))
+    if body:
+        TipMessage.objects.create(tip=tip, direction=TipMessage.Direction.FROM_TIPSTER, body=body)
+    refused = _attach(tip, attachments, from_tipster=True)
+    Tip.objects.filter(pk=tip.pk).update(
+        reply_due_at=timezone.now() + timedelta(days=settings.HEATWATCH_TIP_REPLY_DAYS),
+        reply_overdue_alerted_at=None,
+        updated_at=timezone.now(),
+    )
+    audit_log(
+        action=Action.UPDATE,
+        obj=tip,
+        reason="tipster added information",
+        fields=["messages"] + (["attachments"] if attachments else []),
+    )
+    return refused
+
+
+def _locked(tip: Tip, version: int | None) -> Tip:
+    current = Tip.objects.select_for_update().get(pk=tip.pk)
+    if version is not None and current.version != version:
+        raise StaleTip(
+            _(
+                "Someone else changed this tip while you were editing it. Your changes were not "
+                "saved; review the tip again."
+            )
+        )
+    return current
+
+
+def _bump(tip: Tip, fields: list[str]) -> None:
+    tip.version = F("version") + 1
+    tip.save(update_fields=[*fields, "version", "updated_at"])
+    tip.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def tip_triage(
+    *,
+    tip: Tip,
+    by: User,
+    urgency: str,
+    red_flags: Sequence[str],
+    assignee: User | None,
+    version: int | None = None,
+) -> Tip:
+    """Set urgency, red flags and assignee; a new tip becomes triaged."""
+    if urgency not in Urgency.values:
+        raise TipError(_("Unknown urgency."))
+    if set(red_flags) - set(RedFlag.values):
+        raise TipError(_("Unknown red flag."))
+    tip = _locked(tip, version)
+    changed = []
+    for name, value in (
+        ("urgency", urgency),
+        ("red_flags", sorted(set(red_flags))),
+        ("assignee", assignee),
+    ):
+        if getattr(tip, name) != value:
+            setattr(tip, name, value)
+            changed.append(name)
+    if tip.status == Status.NEW:
+        tip.status = Status.TRIAGED
+        tip.triaged_at = timezone.now()
+        changed += ["status", "triaged_at"]
+    if changed:
+        _bump(tip, changed)
+        audit_log(action=Action.UPDATE, actor=by, obj=tip, fields=changed)
+    return tip
+
+
+@transaction.atomic
+def tip_mark_spam(*, tip: Tip, by: User, likely_spam: bool) -> Tip:
+    """Move a tip into or out of the likely-spam queue."""
+    tip = _locked(tip, None)
+    if tip.likely_spam == likely_spam:
+        return tip
+    tip.likely_spam = likely_spam
+    _bump(tip, ["likely_spam"])
+    audit_log(action=Action.UPDATE, actor=by, obj=tip, fields=["likely_spam"])
+    if not likely_spam and tip.urgency != Urgency.ROUTINE and tip.status == Status.NEW:
+        _notify_on_commit(tip, "urgent_tip")
+    return tip
+
+
+@transaction.atomic
+def tip_message_tipster(*, tip: Tip, by: User, body: str) -> TipMessage:
+    """Send the tipster a question or an answer; they read it with their receipt code."""
+    body = body.strip()
+    if not body:
+        raise TipError(_("Write a message."))
+    if len(body) > MESSAGE_LIMIT:
+        raise TipError(_("The message is too long."))
+    if not tip.receipt_lookup:
+        raise TipError(_("This tipster has no receipt code, so they cannot read messages."))
+    message = TipMessage.objects.create(
+        tip=tip, direction=TipMessage.Direction.TO_TIPSTER, body=body, author=by
+    )
+    Tip.objects.filter(pk=tip.pk).update(
+        reply_due_at=None, reply_overdue_alerted_at=None, updated_at=timezone.now()
+    )
+    audit_log(action=Action.CREATE, actor=by, obj=message, reason=f"message on {tip.reference}")
+    return message
+
+
+@transaction.atomic
+def tip_add_note(*, tip: Tip, by: User, body: str) -> TipNote:
+    """Add an internal note (never shown to the tipster)."""
+    body = body.strip()
+    if not body:
+        raise TipError(_("Write a note."))
+    if len(body) > MESSAGE_LIMIT:
+        raise TipError(_("The note is too long."))
+    note = TipNote.objects.create(tip=tip, body=body, author=by)
+    audit_log(action=Action.CREATE, actor=by, obj=note, reason=f"note on {tip.reference}")
+    return note
+
+
+@transaction.atomic
+def tip_refer(*, tip: Tip, by: User, organisation: Organisation, note: str = "") -> TipReferral:
+    """Refer a tip to a law-enforcement agency; its officers then see it and record outcomes."""
+    if organisation.type != OrganisationType.LAW_ENFORCEMENT or not organisation.is_active:
+        raise TipError(_("Tips are referred to active law-enforcement agencies only."))
+    tip = _locked(tip, None)
+    if tip.status == Status.CLOSED:
+        raise TipError(_("Reopen the tip before referring it."))
+    referral, created = TipReferral.objects.get_or_create(
+        tip=tip, organisation=organisation, defaults={"referred_by": by, "note": note.strip()}
+    )
+    if not created:
+        raise TipError(_("This tip was already referred to %(org)s.") % {"org": organisation})
+    changed = []
+    if tip.status in (Status.NEW, Status.TRIAGED):
+        tip.status = Status.REFERRED
+        changed.append("status")
+        if tip.triaged_at is None:
+            tip.triaged_at = timezone.now()
+            changed.append("triaged_at")
+    if changed:
+        _bump(tip, changed)
+    audit_log(
+        action=Action.CREATE,
+        actor=by,
+        obj=referral,
+        organisation=organisation,
+        reason=f"{tip.reference} referred",
+    )
+    _notify_on_commit(tip, "referral", organisation_id=organisation.pk)
+    return referral
+
+
+@transaction.atomic
+def referral_record_outcome(
+    *, referral: TipReferral, by: User, outcome: str, note: str = ""
+) -> TipReferral:
+    """An officer of the receiving agency records what came of the referral."""
+    if outcome not in ReferralOutcome.values or outcome == ReferralOutcome.PENDING:
+        raise TipError(_("Choose an outcome."))
+    referral = TipReferral.objects.select_for_update().get(pk=referral.pk)
+    referral.outcome = outcome
+    referral.outcome_note = note.strip()
+    referral.outcome_by = by
+    referral.outcome_at = timezone.now()
+    referral.save(
+        update_fields=["outcome", "outcome_note", "outcome_by", "outcome_at", "updated_at"]
+    )
+    audit_log(action=Action.UPDATE, actor=by, obj=referral, fields=["outcome", "outcome_note"])
+    return referral
+
+
+@transaction.atomic
+def tip_link(*, tip: Tip, other: Tip, by: User, reason: str) -> TipLink:
+    """Record that two tips are related (same youth, handle or location)."""
+    if tip.pk == other.pk:
+        raise TipError(_("A tip cannot be linked to itself."))
+    reason = reason.strip() or _("related")
+    first, second = sorted((tip, other), key=lambda t: t.pk)
+    link, created = TipLink.objects.get_or_create(
+        from_tip=first, to_tip=second, defaults={"reason": reason[:200], "created_by": by}
+    )
+    if created:
+        audit_log(
+            action=Action.CREATE,
+            actor=by,
+            obj=link,
+            reason=f"{first.reference} linked to {second.reference}",
+        )
+    return link
+
+
+@transaction.atomic
+def tip_link_case(*, tip: Tip, by: User, case_reference: str, version: int | None = None) -> Tip:
+    """Mark the tip as linked to a case (the youth was identified and a case opened)."""
+    case_reference = case_reference.strip()
+    if not case_reference:
+        raise TipError(_("Give the case reference."))
+    tip = _locked(tip, version)
+    tip.case_reference = case_reference[:40]
+    tip.status = Status.LINKED
+    _bump(tip, ["case_reference", "status"])
+    audit_log(action=Action.UPDATE, actor=by, obj=tip, fields=["case_reference", "status"])
+    return tip
+
+
+@transaction.atomic
+def tip_close(*, tip: Tip, by: User, reason: str, version: int | None = None) -> Tip:
+    """Close a tip with a reason. Closed tips not linked to a case are purged later."""
+    if reason not in CloseReason.values:
+        raise TipError(_("Choose why the tip is closed."))
+    tip = _locked(tip, version)
+    if tip.status == Status.CLOSED:
+        raise TipError(_("The tip is already closed."))
+    tip.status = Status.CLOSED
+    tip.close_reason = reason
+    tip.closed_at = timezone.now()
+    _bump(tip, ["status", "close_reason", "closed_at"])
+    audit_log(
+        action=Action.UPDATE,
+        actor=by,
+        obj=tip,
+        fields=["status", "close_reason"],
+        reason=f"closed: {reason}",
+    )
+    return tip
+
+
+@transaction.atomic
+def tip_reopen(*, tip: Tip, by: User, version: int | None = None) -> Tip:
+    """Reopen a closed tip (back to triaged); history is kept."""
+    tip = _locked(tip, version)
+    if tip.status != Status.CLOSED:
+        raise TipError(_("The tip is not closed."))
+    tip.status = Status.LINKED if tip.case_reference else Status.TRIAGED
+    tip.close_reason = ""
+    tip.closed_at = None
+    _bump(tip, ["status", "close_reason", "closed_at"])
+    audit_log(action=Action.UPDATE, actor=by, obj=tip, fields=["status"], reason="reopened")
+    return tip
+
+
+def _notify_on_commit(tip: Tip, kind: str, **extra: int) -> None:
+    from heatwatch.tips.tasks import notify
+
+    tip_id = tip.pk
+    transaction.on_commit(lambda: notify.enqueue(tip_id=tip_id, kind=kind, **extra))
+
+
+# --- periodic work --------------------------------------------------------------------------
+
+
+def escalate_untriaged(*, now: datetime | None = None) -> list[Tip]:
+    """Urgent tips still new after the escalation delay: flag them and alert coordinators."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.HEATWATCH_TIP_ESCALATE_MINUTES)
+    escalated: list[Tip] = []
+    with transaction.atomic():
+        due = (
+            Tip.objects.select_for_update()
+            .filter(
+                status=Status.NEW,
+                likely_spam=False,
+                escalated_at__isnull=True,
+                urgency__in=[Urgency.IMMEDIATE, Urgency.HIGH],
+                created_at__lte=cutoff,
+            )
+            .order_by("created_at")
+        )
+        for tip in due:
+            tip.escalated_at = now
+            tip.save(update_fields=["escalated_at", "updated_at"])
+            audit_log(
+                action=Action.UPDATE,
+                obj=tip,
+                fields=["escalated_at"],
+                reason="urgent tip not triaged in time",
+            )
+            _notify_on_commit(tip, "escalation")
+            escalated.append(tip)
+    return escalated
+
+
+def alert_overdue_replies(*, now: datetime | None = None) -> list[Tip]:
+    """Tips whose tipster has waited longer than the reply deadline: alert once."""
+    now = now or timezone.now()
+    alerted: list[Tip] = []
+    with transaction.atomic():
+        due = (
+            Tip.objects.select_for_update()
+            .filter(
+                reply_due_at__lte=now,
+                reply_overdue_alerted_at__isnull=True,
+                likely_spam=False,
+                receipt_lookup__isnull=False,
+            )
+            .exclude(status=Status.CLOSED)
+        )
+        for tip in due:
+            tip.reply_overdue_alerted_at = now
+            tip.save(update_fields=["reply_overdue_alerted_at", "updated_at"])
+            audit_log(
+                action=Action.UPDATE,
+                obj=tip,
+                fields=["reply_overdue_alerted_at"],
+                reason="tipster not answered in time",
+            )
+            _notify_on_commit(tip, "reply_overdue")
+            alerted.append(tip)
+    return alerted
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def purge_closed_tips(*, now: datetime | None = None) -> int:
+    """Delete closed tips not linked to a case after the retention period, keeping counts."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.HEATWATCH_TIP_RETENTION_DAYS)
+    purged = 0
+    candidates = Tip.objects.filter(
+        status=Status.CLOSED, closed_at__lte=cutoff, case_reference=""
+    ).values_list("pk", flat=True)
+    for pk in list(candidates[:5000]):
+        with transaction.atomic():
+            tip = Tip.objects.select_for_update().filter(pk=pk).first()
+            if tip is None or tip.status != Status.CLOSED or tip.case_reference:
+                continue
+            month = _month(timezone.localdate(tip.created_at))
+            try:
+                with transaction.atomic():
+                    TipTally.objects.create(
+                        month=month,
+                        channel=tip.channel,
+                        urgency=tip.urgency,
+                        close_reason=tip.close_reason,
+                        count=1,
+                    )
+            except IntegrityError:
+                TipTally.objects.filter(
+                    month=month,
+                    channel=tip.channel,
+                    urgency=tip.urgency,
+                    close_reason=tip.close_reason,
+                ).update(count=F("count") + 1)
+            audit_log(
+                action=Action.DELETE,
+                object_type="tips.tip",
+                object_id=str(tip.pk),
+                outcome=Outcome.SUCCESS,
+                reason="retention period ended",
+            )
+            tip.delete()
+            purged += 1
+    return purged
