@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 .PHONY: demo test lint format typecheck messages lock clean install
 
 demo: $(STAMP) $(NODE_STAMP)
-	$(BIN)/heatwatch demo
+	HEATWATCH_SECURE_COOKIES=$${HEATWATCH_SECURE_COOKIES:-false} $(BIN)/heatwatch demo
 
 test: $(STAMP) $(NODE_STAMP)
 	scripts/test.sh

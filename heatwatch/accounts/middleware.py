@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_otp import user_has_device
+from two_factor.utils import default_device
 
 from heatwatch.accounts.permissions import CMS_ROLES, has_role, is_verified
 
@@ -79,7 +79,9 @@ class RequireTwoFactorMiddleware:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not is_verified(user):
-                if not user_has_device(user):
+                # django-two-factor-auth asks for a code only for the device named
+                # "default"; a user without one is sent to set it up.
+                if default_device(user) is None:
                     messages.info(
                         request,
                         _("Staff accounts need two-factor authentication. Set it up to go on."),

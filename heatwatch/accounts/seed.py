@@ -93,6 +93,7 @@ def seed_accounts(*, scale: int, rng: random.Random, demo: bool) -> list[str]:
             user = _user(username, first, last, DEMO_PASSWORD)
             services.membership_grant(user=user, organisation=orgs[org_name], role=role, by=None)
             if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+                # "default" is the device django-two-factor-auth asks a code for.
+                TOTPDevice.objects.create(user=user, name="default", confirmed=True)
         report.append(f"Demo logins: {', '.join(p[0] for p in PERSONAS)}")
     return report

@@ -134,3 +134,28 @@ def test_django_admin_login_redirects_to_two_factor_login(client):
     response = client.get("/staff/admin/login/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+
+
+def test_demo_login_asks_for_the_code_and_signs_in(client, db, clock):
+    from django.core.management import call_command
+
+    from heatwatch.accounts.models import User
+    from heatwatch.accounts.seed import DEMO_PASSWORD
+
+    call_command("seed", "--demo", stdout=None)
+    response = password_step(client, "coordinator", DEMO_PASSWORD)
+    assert b"token-otp_token" in response.content  # the demo device is the default one
+    token_step(client, totp_code(User.objects.get(username="coordinator")))
+    assert client.get("/staff/").status_code == 200
+
+
+def test_user_with_only_a_non_default_device_is_sent_to_set_up(client, db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from heatwatch.conftest import make_user
+
+    user = make_user("oddball", device=False)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    password_step(client, "oddball", PASSWORD)
+    response = client.get("/staff/")
+    assert response["Location"] == reverse("two_factor:setup")

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from heatwatch.accounts.seed import PERSONAS
+
 
 class Command(BaseCommand):
     help = "Print the current TOTP code of a demo user's authenticator (never in production)."
@@ -19,13 +21,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("demo-code is disabled in production.")
-        device = (
-            TOTPDevice.objects.filter(
-                user__username=options["username"], name="demo authenticator", confirmed=True
+        # Only the demo personas: never a code for anybody else's authenticator.
+        demo_users = {persona[0] for persona in PERSONAS}
+        device = None
+        if options["username"] in demo_users:
+            device = (
+                TOTPDevice.objects.filter(
+                    user__username=options["username"], name="default", confirmed=True
+                )
+                .order_by("pk")
+                .first()
             )
-            .order_by("pk")
-            .first()
-        )
         if device is None:
             raise CommandError(
                 f"No demo authenticator for {options['username']!r}; "
