@@ -308,6 +308,8 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/staff/account/login/"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from gravatar.com: a third-party request that would leak staff e-mail hashes.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]

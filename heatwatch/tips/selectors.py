@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 
-from heatwatch.audit.models import Action
+from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.tips.models import Status, Tip, TipIndex, TipReferral, Urgency
 from heatwatch.tips.permissions import referrals_workable_by, tips_visible_to
@@ -62,6 +62,14 @@ def tip_get_for_user(*, user: Any, pk: int, audit: bool = True) -> Tip:
     """The tip, if ``user`` may see it (audited read); 404 otherwise, even if it exists."""
     tip = tips_visible_to(user).select_related("assignee", "logged_by").filter(pk=pk).first()
     if tip is None:
+        # Denied and missing look the same to the user; the log records the attempt.
+        audit_log(
+            action=Action.ACCESS_DENIED,
+            actor=user,
+            object_type="tips.tip",
+            object_id=str(pk),
+            outcome=Outcome.DENIED,
+        )
         raise Http404
     if audit:
         audit_log(action=Action.READ, actor=user, obj=tip)

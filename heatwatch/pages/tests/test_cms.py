@@ -77,3 +77,11 @@ def test_advocate_cannot_open_the_cms(client, login, personas):
     response = client.get(f"/cms/pages/{PointPage.objects.first().pk}/edit/")
 
     assert response.status_code in {302, 403}
+
+
+def test_cms_makes_no_third_party_requests(client, personas, login):
+    from django.test import Client
+
+    coordinator = login(Client(), personas.coordinator)
+    body = coordinator.get("/cms/").content.decode()
+    assert "gravatar.com" not in body

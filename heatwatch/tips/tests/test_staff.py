@@ -171,6 +171,9 @@ def test_referral_reaches_only_the_agency_and_its_outcome_is_recorded(
     inbox = officer.get("/staff/tips/").content.decode()
     assert tip.reference in inbox and other.reference not in inbox
     assert officer.get(f"/staff/tips/{other.pk}/").status_code == 404
+    assert AuditEntry.objects.filter(
+        action=Action.ACCESS_DENIED, object_id=str(other.pk), actor_id=personas.officer.pk
+    ).exists()
     page = officer.get(f"/staff/tips/{tip.pk}/").content.decode()
     assert "Please check the motel." in page
     assert "Internal notes" not in page  # officers see no coordinator tools
