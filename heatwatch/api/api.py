@@ -1,38 +1,64 @@
 """The REST API (django-ninja): ``/api/`` and its OpenAPI schema at ``/api/openapi.json``.
 
 Each app adds a router here; endpoints stay thin over the apps' services and selectors.
-Errors are JSON with a ``detail`` key and a 4xx status.
+Errors are JSON with a ``detail`` key and a 4xx status (docs/api.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
-from ninja.security import SessionAuth
+from ninja.errors import ValidationError
 
-from heatwatch.accounts.permissions import is_verified, user_roles
+from heatwatch.accounts.permissions import user_roles
+from heatwatch.api.auth import ApiTokenAuth, StaffSessionAuth
+from heatwatch.core import views as core_views
+from heatwatch.tips.api import router as tips_router
 
-
-class StaffSessionAuth(SessionAuth):
-    """A signed-in, two-factor-verified, active staff session (with CSRF on writes)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        if user and user.is_active and is_verified(user):
-            return user
-        return None
-
+__all__ = ["ApiTokenAuth", "StaffSessionAuth", "api"]
 
 api = NinjaAPI(
     title="heatwatch API",
     version="1",
-    description="REST API of the heatwatch platform. Staff endpoints need a verified session.",
+    description=(
+        "REST API of the heatwatch platform. Staff endpoints need a two-factor-verified "
+        "session; partner hotlines authenticate with an API token (`Authorization: Bearer …`). "
+        "Every error is JSON with a `detail` key."
+    ),
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # django-ninja answers with a plain-text traceback when DEBUG is on; never do that (a
+    # traceback can hold a tip's text). Django's handler500 gives the JSON 500.
+    raise exc
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return core_views.permission_denied(request, exc)  # audited, JSON
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Only where and what: pydantic's "input" and "ctx" would echo the submitted text back.
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        for e in exc.errors
+    ]
+    return JsonResponse({"detail": errors}, status=422)
 
 
 class IndexOut(Schema):
@@ -62,3 +88,6 @@ def me(request: HttpRequest) -> dict[str, Any]:
     """The calling user's username and roles."""
     user = request.auth  # type: ignore[attr-defined]
     return {"username": user.username, "roles": sorted(user_roles(user))}
+
+
+api.add_router("/tips", tips_router)

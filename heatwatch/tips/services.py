@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -28,6 +27,7 @@ from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
 from heatwatch.lib.crypto import blind_index
 from heatwatch.lib.uploads import UploadRefused, clean_upload
+from heatwatch.tips import receipts
 from heatwatch.tips.models import (
     SERIOUS_FLAGS,
     AgeRange,
@@ -47,8 +47,6 @@ from heatwatch.tips.models import (
     Urgency,
 )
 
-RECEIPT_LOOKUP_DIGITS = 8
-RECEIPT_SECRET_DIGITS = 12
 MAX_ATTACHMENTS = 5
 TEXT_LIMITS = {
     "narrative": 10_000,
@@ -122,7 +120,7 @@ def compute_urgency(*, immediate_danger: bool, red_flags: Iterable[str], age_ran
 
 def format_receipt(code: str) -> str:
     """``12345678901234567890`` → ``1234-5678-9012-3456-7890`` (easier to read out)."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+    return receipts.format_code(code)
 
 
 def _validate(data: TipInput) -> None:
@@ -154,20 +152,27 @@ def _new_reference(now: datetime) -> str:
     raise TipError("could not allocate a tip reference")
 
 
-def _issue_receipt(tip: Tip, now: datetime) -> str:
-    """Give the tip a fresh receipt code; only a lookup number and a slow hash are stored."""
+@dataclass(frozen=True)
+class _Receipt:
+    code: str
+    encoded: str
+
+
+def _prepare_receipt() -> _Receipt:
+    """A new code and its slow hash, computed before any transaction opens (the hash takes
+    tens of milliseconds and must not hold database locks)."""
     for _attempt in range(20):
-        lookup = "".join(secrets.choice("0123456789") for _ in range(RECEIPT_LOOKUP_DIGITS))
-        if not Tip.objects.filter(receipt_lookup=lookup).exists():
-            break
-    else:
-        raise TipError("could not allocate a receipt code")
-    code = lookup + "".join(secrets.choice("0123456789") for _ in range(RECEIPT_SECRET_DIGITS))
-    tip.receipt_lookup = lookup
-    tip.receipt_hash = make_password(code)
+        code = receipts.new_code()
+        if not Tip.objects.filter(receipt_lookup=receipts.lookup_of(code)).exists():
+            return _Receipt(code=code, encoded=receipts.hash_code(code))
+    raise TipError("could not allocate a receipt code")
+
+
+def _apply_receipt(tip: Tip, receipt: _Receipt, now: datetime) -> None:
+    tip.receipt_lookup = receipts.lookup_of(receipt.code)
+    tip.receipt_hash = receipt.encoded
     tip.receipt_last_visit_at = now
     tip.receipt_expires_at = now + timedelta(days=settings.HEATWATCH_RECEIPT_TTL_DAYS)
-    return code
 
 
 def _handle_keys(item: str) -> set[str]:
@@ -235,7 +240,6 @@ def _acknowledgement(tip: Tip) -> str:
         )
 
 
-@transaction.atomic
 def tip_submit(
     *,
     data: TipInput,
@@ -245,14 +249,41 @@ def tip_submit(
     honeypot_filled: bool = False,
     logged_by: User | None = None,
     issue_receipt: bool = True,
+    organisation: Organisation | None = None,
 ) -> SubmitResult:
     """Record a tip from any channel.
 
     The tip is always kept: a filled honeypot or a source over its rate limit puts it in the
     likely-spam queue, a refused file is reported back while the rest of the tip is saved.
-    Returns the receipt code (shown once, never stored) when one was issued.
+    Returns the receipt code (shown once, never stored) when one was issued. ``organisation``
+    names the partner hotline of an API submission in the audit log.
     """
     _validate(data)
+    receipt = _prepare_receipt() if issue_receipt else None
+    with transaction.atomic():
+        return _tip_create(
+            data=data,
+            attachments=attachments,
+            channel=channel,
+            source_key=source_key,
+            honeypot_filled=honeypot_filled,
+            logged_by=logged_by,
+            receipt=receipt,
+            organisation=organisation,
+        )
+
+
+def _tip_create(
+    *,
+    data: TipInput,
+    attachments: Sequence[UploadedFile],
+    channel: str,
+    source_key: str | None,
+    honeypot_filled: bool,
+    logged_by: User | None,
+    receipt: _Receipt | None,
+    organisation: Organisation | None,
+) -> SubmitResult:
     now = timezone.now()
     spam_reasons: list[str] = []
     if honeypot_filled:
@@ -292,11 +323,12 @@ def tip_submit(
         logged_by=logged_by,
         reply_due_at=now + timedelta(days=settings.HEATWATCH_TIP_REPLY_DAYS),
     )
-    code = _issue_receipt(tip, now) if issue_receipt else None
+    if receipt is not None:
+        _apply_receipt(tip, receipt, now)
     tip.save()
     _index_tip(tip, data)
     refused = _attach(tip, attachments, from_tipster=True)
-    if code is not None:
+    if receipt is not None:
         TipMessage.objects.create(
             tip=tip,
             direction=TipMessage.Direction.TO_TIPSTER,
@@ -307,18 +339,26 @@ def tip_submit(
         action=Action.CREATE,
         actor=logged_by,
         obj=tip,
+        organisation=organisation,
         reason=f"tip received by {channel}" + (" (likely spam)" if spam_reasons else ""),
     )
     if urgency != Urgency.ROUTINE and not spam_reasons:
         _notify_on_commit(tip, "urgent_tip")
-    return SubmitResult(tip=tip, receipt_code=code, refused_files=refused)
+    return SubmitResult(
+        tip=tip, receipt_code=receipt.code if receipt else None, refused_files=refused
+    )
 
 
-@transaction.atomic
 def tip_issue_receipt(*, tip: Tip, by: User) -> str:
     """Issue (or replace) the receipt code of a phone tip so the caller can follow up online."""
+    receipt = _prepare_receipt()
+    with transaction.atomic():
+        return _receipt_store(tip=tip, by=by, receipt=receipt)
+
+
+def _receipt_store(*, tip: Tip, by: User, receipt: _Receipt) -> str:
     locked = Tip.objects.select_for_update().get(pk=tip.pk)
-    code = _issue_receipt(locked, timezone.now())
+    _apply_receipt(locked, receipt, timezone.now())
     locked.save(
         update_fields=[
             "receipt_lookup",
@@ -336,11 +376,7 @@ def tip_issue_receipt(*, tip: Tip, by: User) -> str:
             automatic=True,
         )
     audit_log(action=Action.SECURITY, actor=by, obj=locked, reason="receipt code issued")
-    return code
-
-
-def _normalise_code(code: str) -> str:
-    return "".join(ch for ch in code if ch.isdigit())
+    return receipt.code
 
 
 def receipt_open(*, code: str, source_key: str) -> Tip:
@@ -351,8 +387,8 @@ def receipt_open(*, code: str, source_key: str) -> Tip:
     failure counters must be kept when the error is raised.
     """
     window = timedelta(hours=1)
-    digits = _normalise_code(code)
-    lookup = digits[:RECEIPT_LOOKUP_DIGITS]
+    digits = receipts.normalise(code)
+    lookup = receipts.lookup_of(digits)
     lookup_key = blind_index(lookup or "-", context="tips.receipt.lookup")
     if (
         ratelimit.hits(scope="receipt-source", key=source_key, window=window)
@@ -362,10 +398,9 @@ def receipt_open(*, code: str, source_key: str) -> Tip:
     ):
         raise ReceiptThrottled(_("Too many attempts. Please wait an hour and try again."))
     tip = None
-    if len(digits) == RECEIPT_LOOKUP_DIGITS + RECEIPT_SECRET_DIGITS:
+    if len(digits) == receipts.LOOKUP_DIGITS + receipts.SECRET_DIGITS:
         tip = Tip.objects.filter(receipt_lookup=lookup).first()
-    # Always run the slow hash so a wrong code costs the same time as a right one.
-    valid = check_password(digits, tip.receipt_hash if tip is not None else "")
+    valid = receipts.verify(digits, tip.receipt_hash if tip is not None else None)
     now = timezone.now()
     if tip is None or not valid or tip.receipt_expires_at is None or tip.receipt_expires_at < now:
         ratelimit.hit(scope="receipt-source", key=source_key, window=window)

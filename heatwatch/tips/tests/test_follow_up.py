@@ -114,3 +114,15 @@ def test_code_is_posted_never_kept_in_a_cookie_or_url(client, code):
     response = client.post("/report/follow-up/", {"code": code})
     assert set(response.cookies) <= {"csrftoken"}
     assert code.replace("-", "") not in response.get("Location", "")
+
+
+def test_receipt_hash_is_argon2id_and_verifies_only_the_right_code():
+    from heatwatch.tips import receipts
+
+    code = receipts.new_code()
+    encoded = receipts.hash_code(code)
+    assert encoded.startswith("receipt_argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert code not in encoded
+    assert receipts.verify(code, encoded)
+    assert not receipts.verify(code[:-1] + str((int(code[-1]) + 1) % 10), encoded)
+    assert not receipts.verify(code, None) and not receipts.verify(code, "md5$x$y")
