@@ -182,6 +182,11 @@ class PhoneTipForm(TipForm):
         del self.fields["website"]
         self.fields["red_flags"].label = _("Red flags the caller described")
         self.fields["narrative"].label = _("What the caller reported")
+        self.fields["stay_anonymous"].label = _("The caller stays anonymous")
+        self.fields["stay_anonymous"].help_text = _("Untick to record how to reach the caller.")
+        self.fields["contact_name"].label = _("Caller's name")
+        self.fields["contact_phone"].label = _("Caller's phone")
+        self.fields["contact_email"].label = _("Caller's e-mail")
 
     def to_input(self, *, language: str) -> services.TipInput:
         data = super().to_input(language=language)
