@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "heatwatch.pages",
     "heatwatch.tips",
     "heatwatch.identity",
+    "heatwatch.directory",
     "heatwatch.api",
     # two-factor authentication
     "django_otp",
