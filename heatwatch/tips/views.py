@@ -40,7 +40,7 @@ from heatwatch.tips.forms import (
     TriageForm,
 )
 from heatwatch.tips.models import Channel, RedFlag, Status, Tip, TipAttachment, Urgency
-from heatwatch.tips.permissions import can_triage, referrals_workable_by
+from heatwatch.tips.permissions import can_triage, referrals_workable_by, tips_visible_to
 
 # --- public -----------------------------------------------------------------------------------
 
@@ -371,14 +371,8 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     def action(tip: Tip, d: dict[str, Any]) -> str:
-        other = (
-            selectors.triage_queue(user=request.user, include_closed=True)
-            .filter(reference=d["reference"].strip().upper())
-            .first()
-            or selectors.triage_queue(user=request.user, include_closed=True, likely_spam=True)
-            .filter(reference=d["reference"].strip().upper())
-            .first()
-        )
+        reference = d["reference"].strip().upper()
+        other = tips_visible_to(request.user).filter(reference=reference).first()
         if other is None:
             raise services.TipError(_("No tip with that reference."))
         services.tip_link(tip=tip, other=other, by=staff_user(request), reason=d["reason"])
