@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint format typecheck messages lock clean install
+.PHONY: demo test lint format typecheck messages lock clean install bench-install
 
 demo: $(STAMP) $(NODE_STAMP)
 	HEATWATCH_SECURE_COOKIES=$${HEATWATCH_SECURE_COOKIES:-false} $(BIN)/heatwatch demo
@@ -36,6 +36,16 @@ lock: $(STAMP)
 	$(BIN)/pip install -q uv==0.13.8
 	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/dev.in -o requirements/dev.lock
 	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q -c requirements/dev.lock requirements/base.in -o requirements/base.lock
+	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/bench.in -o requirements/bench.lock
+
+# Benchmarks that compare with other engines (Splink) run in their own virtualenv.
+.venv-bench/.installed: requirements/bench.lock pyproject.toml
+	scripts/venv.sh "$(PYTHON)" .venv-bench
+	.venv-bench/bin/pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.lock
+	.venv-bench/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch .venv-bench/.installed
+
+bench-install: .venv-bench/.installed $(NODE_STAMP)
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	scripts/venv.sh "$(PYTHON)" $(VENV)

@@ -1,0 +1,45 @@
+"""Forms of the identity pages: look a youth up, merge two people, undo a merge."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class LookupForm(forms.Form):
+    """The details a coordinator has about a youth; any may be left empty."""
+
+    given_name = forms.CharField(label=_("Given name"), max_length=200, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
+    aliases = forms.CharField(
+        label=_("Aliases and street names"),
+        max_length=500,
+        required=False,
+        help_text=_("Separate several with a semicolon."),
+    )
+    dob = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        help_text=_("YYYY-MM-DD"),
+        input_formats=["%Y-%m-%d"],
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+
+    def clean(self) -> dict[str, object]:
+        """At least a name or a date of birth."""
+        data = super().clean() or {}
+        if not any(data.get(k) for k in ("given_name", "family_name", "aliases", "dob", "phone")):
+            raise forms.ValidationError(_("Enter at least a name, a date of birth or a phone."))
+        return data
+
+
+class ReasonForm(forms.Form):
+    """Why a merge is made or undone (stored encrypted; never put in the audit log)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say what shows these records are (or are not) the same youth."),
+    )

@@ -1,0 +1,216 @@
+"""Reading identities: candidates for a youth at intake, people, records, merges.
+
+``find_candidates`` is what intake calls. It looks records up by the blind indexes of their
+blocking keys, decrypts only the candidates' compact features, and scores them with the same
+engine as the batch dedupe. It returns ids, probabilities and reasons, never names: a caller
+that shows the records must check access and audit the read (see views.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from heatwatch.accounts.models import Role
+from heatwatch.accounts.permissions import has_role
+from heatwatch.identity import engine
+from heatwatch.identity.indexing import (
+    TOTAL_KEY,
+    IdentityInput,
+    block_key_ints,
+    get_model,
+    term_key_ints,
+)
+from heatwatch.identity.models import BlockingKey, IdentityRecord, Merge, Person, TermCount
+from heatwatch.identity.names import Features
+
+# Blocks bigger than this are not looked up at intake (the other keys still find the record);
+# the best MAX_SCORED records by number of shared keys are scored.
+MAX_BLOCK = 2000
+MAX_SCORED = 60
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One field's comparison: "Date of birth: day and month swapped"."""
+
+    field: str
+    level: str
+    agrees: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person who may be the youth being looked up, with the best-matching record."""
+
+    person_id: int
+    record_id: int
+    probability: float
+    reasons: tuple[Reason, ...]
+
+
+def _features_of(text: str) -> Features:
+    data: Any = json.loads(text)
+    return Features.from_compact(data if isinstance(data, dict) else {})
+
+
+def _score(
+    query: Features,
+    query_tf: tuple[float, float],
+    candidates: Sequence[Features],
+    *,
+    stored: int,
+) -> tuple[list[list[int]], list[float]]:
+    vocabulary = engine.Vocabulary()
+    left = engine.Table(
+        [query], vocabulary=vocabulary, given_tf=[query_tf[0]], family_tf=[query_tf[1]]
+    )
+    right = engine.Table(candidates, vocabulary=vocabulary)
+    li = engine.np.zeros(len(candidates), dtype=engine.np.int64)
+    ri = engine.np.arange(len(candidates), dtype=engine.np.int64)
+    model = get_model()
+    levels, probability = engine.score_pairs(
+        model, left, right, li, ri, lam=model.realtime_prior(stored)
+    )
+    return levels.tolist(), probability.tolist()
+
+
+def find_candidates(
+    person: IdentityInput,
+    *,
+    limit: int = 10,
+    min_probability: float = 0.01,
+    exclude_person_ids: Sequence[int] = (),
+) -> list[Candidate]:
+    """Ranked people who may be ``person``, most probable first, with the reasons.
+
+    One candidate per person (their best-matching record). Runs three indexed queries and
+    decrypts at most ``MAX_SCORED`` (60) records; see docs/identity.md for timings.
+    """
+    query = person.features()
+    keys = block_key_ints(query)
+    term_keys = term_key_ints(query)
+    if not keys:
+        return []
+    counts = dict(
+        TermCount.objects.filter(key__in=[*keys, *term_keys.values(), TOTAL_KEY]).values_list(
+            "key", "count"
+        )
+    )
+    total = max(counts.get(TOTAL_KEY, 0), 1)
+    usable = [k for k in keys if 0 < counts.get(k, 0) <= MAX_BLOCK]
+    if not usable:
+        return []
+    hits: Counter[int] = Counter(
+        BlockingKey.objects.filter(key__in=usable).values_list("record_id", flat=True)
+    )
+    chosen = [record_id for record_id, _ in hits.most_common(MAX_SCORED)]
+    rows = IdentityRecord.objects.filter(pk__in=chosen)
+    if exclude_person_ids:
+        rows = rows.exclude(person_id__in=list(exclude_person_ids))
+    found = list(rows.values_list("pk", "person_id", "features"))
+    if not found:
+        return []
+    query_tf = (
+        counts.get(term_keys.get("given_name", TOTAL_KEY), 0) / total
+        if "given_name" in term_keys
+        else 0.0,
+        counts.get(term_keys.get("family_name", TOTAL_KEY), 0) / total
+        if "family_name" in term_keys
+        else 0.0,
+    )
+    levels, probability = _score(
+        query, query_tf, [_features_of(f) for _, _, f in found], stored=total
+    )
+    best: dict[int, Candidate] = {}
+    for (record_id, person_id, _), lv, p in zip(found, levels, probability, strict=True):
+        if p < min_probability:
+            continue
+        current = best.get(person_id)
+        if current is None or p > current.probability:
+            reasons = tuple(Reason(f, lvl, ok) for f, lvl, ok in engine.reasons(lv))
+            best[person_id] = Candidate(person_id, record_id, float(p), reasons)
+    ranked = sorted(best.values(), key=lambda c: (-c.probability, c.person_id))
+    return ranked[:limit]
+
+
+def compare_records(*, left: IdentityRecord, right: IdentityRecord) -> Candidate:
+    """The probability and reasons for one pair of stored records."""
+    lf, rf = _features_of(left.features), _features_of(right.features)
+    stored = TermCount.objects.filter(key=TOTAL_KEY).values_list("count", flat=True).first()
+    levels, probability = _score(lf, (0.0, 0.0), [rf], stored=stored or 1)
+    reasons = tuple(Reason(f, lvl, ok) for f, lvl, ok in engine.reasons(levels[0]))
+    return Candidate(right.person_id, right.pk, float(probability[0]), reasons)
+
+
+def input_of(record: IdentityRecord) -> IdentityInput:
+    """The stored record as an :class:`IdentityInput` (to look for its duplicates)."""
+    return IdentityInput(
+        given_name=record.given_name,
+        family_name=record.family_name,
+        aliases=tuple(a for a in record.aliases.split(";") if a),
+        dob=record.dob,
+        sex=record.sex,
+        city=record.city,
+        postcode=record.postcode,
+        phone=record.phone,
+        source=record.source,
+    )
+
+
+def person_duplicates(*, person: Person, limit: int = 10) -> list[Candidate]:
+    """Other people who may be the same youth as ``person``, most probable first."""
+    best: dict[int, Candidate] = {}
+    for record in person_records(person=person):
+        for candidate in find_candidates(
+            input_of(record), limit=limit, exclude_person_ids=[person.pk]
+        ):
+            current = best.get(candidate.person_id)
+            if current is None or candidate.probability > current.probability:
+                best[candidate.person_id] = candidate
+    return sorted(best.values(), key=lambda c: (-c.probability, c.person_id))[:limit]
+
+
+def can_manage_identities(user: Any) -> bool:
+    """Identity records and merges are for coordinators only (docs/identity.md)."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def person_get_for_user(*, user: Any, person_id: int) -> Person:
+    """The person, or 404 for anyone who may not see identities (or a wrong id)."""
+    if not can_manage_identities(user):
+        raise Http404
+    try:
+        return Person.objects.get(pk=person_id)
+    except Person.DoesNotExist:
+        raise Http404 from None
+
+
+def person_records(*, person: Person) -> list[IdentityRecord]:
+    """The person's source records, oldest first."""
+    return list(IdentityRecord.objects.filter(person=person).order_by("pk"))
+
+
+def merge_get_for_user(*, user: Any, merge_id: int) -> Merge:
+    """The merge, or 404 for anyone who may not manage identities (or a wrong id)."""
+    if not can_manage_identities(user):
+        raise Http404
+    try:
+        return Merge.objects.select_related("survivor", "absorbed", "merged_by", "undone_by").get(
+            pk=merge_id
+        )
+    except Merge.DoesNotExist:
+        raise Http404 from None
+
+
+def merges_recent(*, limit: int = 100) -> QuerySet[Merge]:
+    """The newest merges (undone ones included), with who made them."""
+    return Merge.objects.select_related("merged_by", "undone_by").order_by("-created_at", "-pk")[
+        :limit
+    ]
