@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "heatwatch.tips",
     "heatwatch.identity",
     "heatwatch.directory",
+    "heatwatch.cases",
     "heatwatch.api",
     # two-factor authentication
     "django_otp",

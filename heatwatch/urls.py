@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/identity/", include("heatwatch.identity.urls")),
     path("staff/tips/", include("heatwatch.tips.urls")),
     path("staff/directory/", include("heatwatch.directory.urls")),
+    path("staff/cases/", include("heatwatch.cases.urls")),
     path("staff/", include("heatwatch.accounts.urls")),
     path("staff/", include(two_factor_urls)),
     path("staff/admin/", admin_site.urls),
