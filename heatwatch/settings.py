@@ -341,6 +341,14 @@ HEATWATCH_TIP_RETENTION_DAYS = env_int("HEATWATCH_TIP_RETENTION_DAYS", 365)
 # Largest request body accepted on the public tip pages (text and files together).
 HEATWATCH_TIP_MAX_BODY_BYTES = env_int("HEATWATCH_TIP_MAX_BODY_BYTES", 30 * 1024 * 1024)
 
+# --- coordinated case response (issue #4) ----------------------------------------------------
+HEATWATCH_CASES_NO_CONTACT_DAYS = env_int("HEATWATCH_CASES_NO_CONTACT_DAYS", 14)
+HEATWATCH_CASES_REFERRAL_ANSWER_BUSINESS_DAYS = env_int(
+    "HEATWATCH_CASES_REFERRAL_ANSWER_BUSINESS_DAYS", 3
+)
+HEATWATCH_CASES_STABILISATION_HOURS = env_int("HEATWATCH_CASES_STABILISATION_HOURS", 72)
+HEATWATCH_CASES_BREAK_GLASS_MINUTES = env_int("HEATWATCH_CASES_BREAK_GLASS_MINUTES", 60)
+
 # --- logging: no IP addresses or user agents, ever ---------------------------------------------
 LOGGING = {
     "version": 1,

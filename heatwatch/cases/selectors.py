@@ -1,0 +1,190 @@
+"""Reads for cases. Every fetch is scoped to what the user may see (cases/permissions.py); a
+read of a case is audited, and so is a denied attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from heatwatch.audit.models import Action, Outcome
+from heatwatch.audit.services import audit_log
+from heatwatch.cases.models import (
+    Alert,
+    BreakGlass,
+    CareTeamMember,
+    Case,
+    CaseStatus,
+    Consent,
+    Referral,
+    ReferralStatus,
+    SharedField,
+    StabilisationItem,
+)
+from heatwatch.cases.permissions import (
+    cases_on_team_of,
+    cases_visible_to,
+    is_coordinator,
+    referrals_workable_by,
+)
+
+
+def _denied(user: Any, object_type: str, pk: int) -> None:
+    # Denied and missing look the same to the user; the log records the attempt.
+    audit_log(
+        action=Action.ACCESS_DENIED,
+        actor=user,
+        object_type=object_type,
+        object_id=str(pk),
+        outcome=Outcome.DENIED,
+    )
+
+
+def case_get_for_user(*, user: Any, pk: int, audit: bool = True) -> Case:
+    """The case, if ``user`` may see it (audited READ); 404 otherwise, even if it exists."""
+    case = cases_visible_to(user).select_related("youth", "opened_by").filter(pk=pk).first()
+    if case is None:
+        _denied(user, "cases.case", pk)
+        raise Http404
+    if audit:
+        audit_log(action=Action.READ, actor=user, obj=case)
+    return case
+
+
+def case_by_reference(*, reference: str) -> Case | None:
+    """The case with this reference, unscoped: only for the break-glass request, which
+    grants access itself (and is audited either way)."""
+    return Case.objects.filter(reference=reference.strip().upper()).first()
+
+
+def case_list(*, user: Any, status: str = CaseStatus.OPEN, mine: bool = False) -> QuerySet[Case]:
+    """Cases for the list page: no youth field is loaded (no names in lists)."""
+    qs = cases_on_team_of(user) if mine else cases_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(
+        open_alerts=Count("alerts", filter=Q(alerts__resolved_at__isnull=True), distinct=True)
+    ).order_by("-opened_at", "-pk")
+
+
+def case_leads(*, cases: list[Case]) -> dict[int, CareTeamMember]:
+    """The lead of each case (one query)."""
+    members = CareTeamMember.objects.filter(
+        case__in=cases, is_lead=True, removed_at__isnull=True
+    ).select_related("user", "organisation")
+    return {m.case_id: m for m in members}
+
+
+def case_team(*, case: Case) -> QuerySet[CareTeamMember]:
+    return case.team.select_related("user", "organisation", "added_by").order_by(
+        "removed_at", "-is_lead", "added_at"
+    )
+
+
+def case_stabilisation(*, case: Case) -> QuerySet[StabilisationItem]:
+    return case.stabilisation.select_related("owner", "done_by")
+
+
+def case_referrals(*, case: Case) -> QuerySet[Referral]:
+    return case.referrals.select_related("service", "service__organisation", "sender")
+
+
+def case_consents(*, case: Case) -> QuerySet[Consent]:
+    return case.consents.select_related("organisation", "recorded_by")
+
+
+def alerts_for(*, user: Any) -> QuerySet[Alert]:
+    """Open alerts of the cases on ``user``'s care teams (all open alerts for coordinators)."""
+    cases = cases_visible_to(user) if is_coordinator(user) else cases_on_team_of(user)
+    return (
+        Alert.objects.filter(resolved_at__isnull=True, case__in=cases)
+        .select_related("case")
+        .only("pk", "kind", "message", "due_at", "raised_at", "case__reference", "case__id")
+        .order_by("raised_at", "pk")
+    )
+
+
+def break_glass_log(*, user: Any, unreviewed_only: bool = False) -> QuerySet[BreakGlass]:
+    """Break-glass reads for the coordinators' review."""
+    if not is_coordinator(user):
+        return BreakGlass.objects.none()
+    qs = BreakGlass.objects.select_related("case", "user", "reviewed_by")
+    if unreviewed_only:
+        qs = qs.filter(reviewed_at__isnull=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def referral_inbox(*, user: Any, open_only: bool = True) -> QuerySet[Referral]:
+    """Referrals to the services of the user's organisations, oldest waiting first."""
+    qs = referrals_workable_by(user).select_related("service", "service__organisation", "case")
+    if open_only:
+        qs = qs.filter(
+            status__in=[
+                ReferralStatus.SENT,
+                ReferralStatus.WAITLISTED,
+                ReferralStatus.ACCEPTED,
+                ReferralStatus.FIRST_CONTACT,
+            ]
+        )
+    return qs.defer("note", "decline_reason").order_by("sent_at", "pk")
+
+
+def referral_get_for_agency(*, user: Any, pk: int, audit: bool = True) -> Referral:
+    """A referral to the user's agency (audited READ: it carries shared fields); 404
+    otherwise."""
+    referral = (
+        referrals_workable_by(user)
+        .select_related("case", "case__youth", "service", "service__organisation", "sender")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        _denied(user, "cases.referral", pk)
+        raise Http404
+    if audit:
+        audit_log(action=Action.READ, actor=user, obj=referral, fields=referral.shared_fields)
+    return referral
+
+
+def shared_view(*, referral: Referral) -> list[tuple[str, str]]:
+    """(label, value) of exactly the fields the sender shared with the agency."""
+    youth = referral.case.youth
+    rows: list[tuple[str, str]] = []
+    shared = set(referral.shared_fields)
+    if SharedField.NAME in shared:
+        rows.append((str(SharedField.NAME.label), youth.legal_name))
+        if youth.aliases:
+            rows.append(("Aliases", youth.aliases))
+    if SharedField.AGE in shared:
+        if youth.date_of_birth is not None:
+            rows.append((str(SharedField.AGE.label), youth.date_of_birth.isoformat()))
+        elif youth.estimated_age is not None:
+            rows.append((str(SharedField.AGE.label), f"about {youth.estimated_age}"))
+    if SharedField.GENDER in shared:
+        rows.append((str(SharedField.GENDER.label), youth.get_gender_display()))
+    if SharedField.LANGUAGES in shared:
+        rows.append((str(SharedField.LANGUAGES.label), youth.languages))
+    if SharedField.CITY in shared:
+        rows.append((str(SharedField.CITY.label), youth.city))
+    if SharedField.GUARDIAN in shared:
+        rows.append((str(SharedField.GUARDIAN.label), youth.guardian_contact))
+    if SharedField.SAFETY in shared:
+        rows.append((str(SharedField.SAFETY.label), youth.safety_notes))
+    if SharedField.CARE_FLAGS in shared:
+        flags = [
+            label
+            for on, label in (
+                (youth.in_foster_care, "foster care"),
+                (youth.on_probation, "probation"),
+            )
+            if on
+        ]
+        rows.append((str(SharedField.CARE_FLAGS.label), ", ".join(flags) or "none"))
+    return rows
+
+
+def break_glass_active(*, user: Any, case: Case) -> bool:
+    """Is ``user`` reading ``case`` through an unexpired break-glass grant?"""
+    return BreakGlass.objects.filter(user=user, case=case, expires_at__gt=timezone.now()).exists()
