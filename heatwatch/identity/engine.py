@@ -214,18 +214,30 @@ def table_from_features(features: Sequence[Features], vocabulary: Vocabulary) ->
 # --- comparisons ------------------------------------------------------------------------------
 
 
+# Threads pay off only for large inputs: for the few dozen pairs of an intake lookup, starting
+# them costs milliseconds (far more on a busy machine) for microseconds of work.
+PARALLEL_PAIRS = 20_000
+
+
+def _workers(n: int) -> int:
+    return -1 if n >= PARALLEL_PAIRS else 1
+
+
 def _jw(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> FloatArray:
     if len(a) == 0:
         return np.zeros(0)
     return np.asarray(
-        process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1), dtype=float
+        process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(a))),
+        dtype=float,
     )
 
 
 def _osa(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> IntArray:
     if len(a) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.asarray(process.cpdist(a, b, scorer=OSA.distance, workers=-1), dtype=np.int64)
+    return np.asarray(
+        process.cpdist(a, b, scorer=OSA.distance, workers=_workers(len(a))), dtype=np.int64
+    )
 
 
 def _select(conditions: list[tuple[np.ndarray[Any, Any], int]], default: int, n: int) -> IntArray:

@@ -9,11 +9,12 @@ that shows the records must check access and audit the read (see views.py).
 from __future__ import annotations
 
 import json
-from collections import Counter
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -29,10 +30,15 @@ from heatwatch.identity.indexing import (
 )
 from heatwatch.identity.models import BlockingKey, IdentityRecord, Merge, Person, TermCount
 from heatwatch.identity.names import Features
+from heatwatch.lib.crypto import decrypt
 
-# Blocks bigger than this are not looked up at intake (the other keys still find the record);
-# the best MAX_SCORED records by number of shared keys are scored.
+# Which blocks a lookup reads (docs/identity.md, "Intake lookup"): blocks bigger than
+# MAX_BLOCK are never read (the record's other keys still find it); the others are read
+# smallest first, the most telling first, until MAX_KEY_ROWS index entries are reached, so a
+# lookup reads a bounded number of entries however large the store grows. Of the records found,
+# the MAX_SCORED sharing the most keys are scored.
 MAX_BLOCK = 2000
+MAX_KEY_ROWS = 3000
 MAX_SCORED = 60
 
 
@@ -81,6 +87,28 @@ def _score(
     return levels.tolist(), probability.tolist()
 
 
+def _blocks_to_read(counts: dict[int, int], keys: set[int]) -> list[int]:
+    """The keys whose blocks a lookup reads: smallest first, within MAX_KEY_ROWS entries."""
+    sized = sorted((counts[k], k) for k in keys if 0 < counts.get(k, 0) <= MAX_BLOCK)
+    chosen: list[int] = []
+    budget = MAX_KEY_ROWS
+    for size, key in sized:
+        if chosen and size > budget:
+            break
+        chosen.append(key)
+        budget -= size
+    return chosen
+
+
+def _weight(size: int, total: int) -> int:
+    """How telling a shared key is: log2(register size / block size), in thousandths."""
+    return max(1, round(1000 * math.log2(max(total, size) / size)))
+
+
+def _marks(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
 def find_candidates(
     person: IdentityInput,
     *,
@@ -90,31 +118,54 @@ def find_candidates(
 ) -> list[Candidate]:
     """Ranked people who may be ``person``, most probable first, with the reasons.
 
-    One candidate per person (their best-matching record). Runs three indexed queries and
-    decrypts at most ``MAX_SCORED`` (60) records; see docs/identity.md for timings.
+    One candidate per person (their best-matching record). Runs two indexed queries (block
+    sizes, then the best records of the chosen blocks with their encrypted features), decrypts
+    at most ``MAX_SCORED`` (60) records; see docs/identity.md for timings.
     """
     query = person.features()
     keys = block_key_ints(query)
     term_keys = term_key_ints(query)
     if not keys:
         return []
-    counts = dict(
-        TermCount.objects.filter(key__in=[*keys, *term_keys.values(), TOTAL_KEY]).values_list(
-            "key", "count"
+    q = connection.ops.quote_name
+    wanted = [*keys, *term_keys.values(), TOTAL_KEY]
+    with connection.cursor() as cursor:
+        # Raw SQL: the ORM's query building costs more than these index lookups themselves.
+        cursor.execute(
+            f"SELECT key, {q('count')} FROM {q(TermCount._meta.db_table)} "  # noqa: S608 - names from model metadata
+            f"WHERE key IN ({_marks(len(wanted))})",
+            wanted,
         )
-    )
-    total = max(counts.get(TOTAL_KEY, 0), 1)
-    usable = [k for k in keys if 0 < counts.get(k, 0) <= MAX_BLOCK]
-    if not usable:
-        return []
-    hits: Counter[int] = Counter(
-        BlockingKey.objects.filter(key__in=usable).values_list("record_id", flat=True)
-    )
-    chosen = [record_id for record_id, _ in hits.most_common(MAX_SCORED)]
-    rows = IdentityRecord.objects.filter(pk__in=chosen)
-    if exclude_person_ids:
-        rows = rows.exclude(person_id__in=list(exclude_person_ids))
-    found = list(rows.values_list("pk", "person_id", "features"))
+        counts: dict[int, int] = dict(cursor.fetchall())
+        usable = _blocks_to_read(counts, keys)
+        if not usable:
+            return []
+        # The records sharing the most telling keys, ranked by the database (index-only): a
+        # shared key weighs log2(register size / block size), so one small block shared (name
+        # and date of birth) outranks several large ones (name and day of birth).
+        total = max(counts.get(TOTAL_KEY, 0), 1)
+        weights: list[int] = []
+        for key in usable:
+            weights += [key, _weight(counts[key], total)]
+        cases = " ".join(["WHEN %s THEN %s"] * len(usable))
+        cursor.execute(
+            f"SELECT r.id, r.person_id, r.features FROM {q(IdentityRecord._meta.db_table)} r "  # noqa: S608
+            f"JOIN (SELECT record_id, SUM(CASE key {cases} END) AS weight "
+            f"FROM {q(BlockingKey._meta.db_table)} "
+            f"WHERE key IN ({_marks(len(usable))}) GROUP BY record_id "
+            "ORDER BY weight DESC, record_id LIMIT %s) h ON h.record_id = r.id "
+            "ORDER BY h.weight DESC, r.id",
+            [*weights, *usable, MAX_SCORED],
+        )
+        rows: list[tuple[int, int, str]] = cursor.fetchall()
+    excluded = set(exclude_person_ids)
+    features_field = IdentityRecord._meta.get_field("features")
+    context: str = features_field.context
+    found = [
+        (record_id, person_id, decrypt(token, context=context))
+        for record_id, person_id, token in rows
+        if person_id not in excluded
+    ]
     if not found:
         return []
     query_tf = (

@@ -9,18 +9,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Field
 from django.utils import timezone
 
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.identity.indexing import TOTAL_KEY, IdentityInput, block_key_ints, term_key_ints
 from heatwatch.identity.models import BlockingKey, IdentityRecord, Merge, Person, TermCount
+from heatwatch.identity.names import Features
 
 if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
     from heatwatch.accounts.models import User
 
 _MAX_REASON = 2000
@@ -30,8 +33,8 @@ class MergeError(Exception):
     """A merge or an undo that cannot be done (the message says why, without personal data)."""
 
 
-def _record_values(data: IdentityInput) -> dict[str, object]:
-    features = data.features()
+def _record_values(data: IdentityInput, features: Features | None = None) -> dict[str, object]:
+    features = features or data.features()
     return {
         "source": data.source[:200],
         "source_record_id": data.source_record_id,
@@ -92,60 +95,39 @@ def identity_records_bulk_create(
     *,
     items: Iterable[tuple[IdentityInput, str | None]],
     by: User | None,
-    batch_size: int = 5000,
+    batch_size: int = 10_000,
+    defer_indexes: bool = False,
 ) -> int:
     """Store many records fast (seeding, migration from another system); return the count.
 
     Each item is (record, group): records with the same non-empty group become one person,
     the others one person each. One audit entry covers the load. Each batch is its own
-    transaction, so a load of a million records does not hold one transaction for minutes.
+    transaction (records, keys and ``TermCount`` together), so a load of a million records
+    does not hold one transaction for minutes and the counts always match the keys.
+
+    The rows go in with raw multi-row statements (``COPY`` on PostgreSQL), not model
+    instances: every personal field is still encrypted by its model field, the blind indexes
+    are computed once per record. ``defer_indexes`` drops the blocking-key index during the
+    load and builds it once at the end (much faster for a large load into a quiet database;
+    lookups during the load are slow). See docs/identity.md, "Bulk loading".
     """
-    total = 0
-    people: dict[str, Person] = {}
+    loader = _BulkLoader(by=by)
+    people: dict[str, int] = {}
     batch: list[tuple[IdentityInput, str | None]] = []
-
-    def flush() -> None:
-        nonlocal total
-        with transaction.atomic():
-            new_groups = [g for _, g in batch if g and g not in people]
-            fresh = Person.objects.bulk_create(
-                [Person() for _ in range(len(set(new_groups)) + sum(1 for _, g in batch if not g))]
-            )
-            iterator = iter(fresh)
-            owners: list[Person] = []
-            for _, group in batch:
-                if group:
-                    if group not in people:
-                        people[group] = next(iterator)
-                    owners.append(people[group])
-                else:
-                    owners.append(next(iterator))
-            records = IdentityRecord.objects.bulk_create(
-                [
-                    IdentityRecord(person=owner, created_by=by, **_record_values(data))
-                    for (data, _), owner in zip(batch, owners, strict=True)
-                ]
-            )
-            counts: Counter[int] = Counter()
-            keys: list[BlockingKey] = []
-            for (data, _), record in zip(batch, records, strict=True):
-                features = data.features()
-                record_keys = block_key_ints(features)
-                keys += [BlockingKey(record_id=record.pk, key=k) for k in record_keys]
-                counts.update(record_keys)
-                counts.update(term_key_ints(features).values())
-            counts[TOTAL_KEY] += len(batch)
-            BlockingKey.objects.bulk_create(keys, batch_size=20000)
-            _add_term_counts(counts)
-        total += len(batch)
-        batch.clear()
-
-    for item in items:
-        batch.append(item)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+    total = 0
+    if defer_indexes:
+        _key_index(create=False)
+    try:
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                total += loader.flush(batch, people)
+                batch.clear()
+        if batch:
+            total += loader.flush(batch, people)
+    finally:
+        if defer_indexes:
+            _key_index(create=True)
     if total:
         audit_log(
             action=Action.CREATE,
@@ -154,6 +136,173 @@ def identity_records_bulk_create(
             reason=f"bulk load of {total} identity records",
         )
     return total
+
+
+def _key_index(*, create: bool) -> None:
+    """Drop or build the (key, record) index of BlockingKey (models.BlockingKey.Meta).
+
+    Plain DDL rather than the schema editor, which SQLite refuses inside a transaction.
+    """
+    q = connection.ops.quote_name
+    index = BlockingKey._meta.indexes[0]
+    with connection.cursor() as cursor:
+        if create:
+            if connection.vendor == "postgresql":
+                # Inside a caller's transaction, deferred foreign-key checks must run first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            table = q(BlockingKey._meta.db_table)
+            cursor.execute(f"CREATE INDEX {q(index.name)} ON {table} (key, record_id)")
+        else:
+            cursor.execute(f"DROP INDEX {q(index.name)}")
+
+
+_RECORD_FIELDS = (
+    "source",
+    "source_record_id",
+    "given_name",
+    "family_name",
+    "aliases",
+    "dob",
+    "sex",
+    "city",
+    "postcode",
+    "phone",
+    "features",
+)
+
+
+class _BulkLoader:
+    """Raw inserts for :func:`identity_records_bulk_create` (SQLite and PostgreSQL)."""
+
+    def __init__(self, *, by: User | None) -> None:
+        self.by_id = by.pk if by is not None else None
+        self.postgres = connection.vendor == "postgresql"
+        self.q = connection.ops.quote_name
+        record_meta = IdentityRecord._meta
+        self.record_fields = [
+            cast("Field[Any, Any]", record_meta.get_field(name)) for name in _RECORD_FIELDS
+        ]
+        self.tables = {
+            "person": Person._meta.db_table,
+            "record": record_meta.db_table,
+            "key": BlockingKey._meta.db_table,
+            "term": TermCount._meta.db_table,
+        }
+
+    def _ids(self, cursor: CursorWrapper, table: str, n: int) -> list[int]:
+        """``n`` fresh primary keys for ``table``, reserved for this transaction."""
+        if self.postgres:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the caller has already written in this transaction, so it holds the write
+        # lock and no other connection can take these ids. AUTOINCREMENT never reuses an id,
+        # hence sqlite_sequence as well as MAX(id).
+        cursor.execute(
+            f"SELECT MAX(x) FROM (SELECT MAX(id) AS x FROM {self.q(table)} UNION ALL "  # noqa: S608 - table names from model metadata
+            "SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        start = (cursor.fetchone() or [None])[0] or 0
+        return list(range(start + 1, start + 1 + n))
+
+    def _insert(
+        self,
+        cursor: CursorWrapper,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        names = ", ".join(self.q(c) for c in columns)
+        if self.postgres:
+            with cursor.copy(f"COPY {self.q(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {self.q(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+    def _add_counts(self, cursor: CursorWrapper, counts: Counter[int]) -> None:
+        term, count = self.q(self.tables["term"]), self.q("count")
+        rows = sorted(counts.items())
+        if self.postgres:
+            # Kept for the connection; emptied first, as a batch nested in an outer transaction
+            # (a test, a caller's atomic block) never reaches the commit that would empty it.
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS hw_term_delta (key bigint, n bigint) "
+                "ON COMMIT DELETE ROWS"
+            )
+            cursor.execute("DELETE FROM hw_term_delta")
+            self._insert(cursor, "hw_term_delta", ("key", "n"), rows)
+            cursor.execute(
+                f"INSERT INTO {term} (key, {count}) SELECT key, n FROM hw_term_delta "  # noqa: S608
+                f"ON CONFLICT (key) DO UPDATE SET {count} = {term}.{count} + EXCLUDED.{count}"
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {term} (key, {count}) VALUES (%s, %s) "  # noqa: S608
+                f"ON CONFLICT (key) DO UPDATE SET {count} = {count} + excluded.{count}",
+                rows,
+            )
+
+    def flush(self, batch: list[tuple[IdentityInput, str | None]], people: dict[str, int]) -> int:
+        """Store one batch in one transaction; return its size."""
+        now = timezone.now()
+        stamp = Person._meta.get_field("created_at").get_db_prep_save(now, connection)
+        counts: Counter[int] = Counter()
+        rows: list[tuple[object, ...]] = []
+        key_rows: list[set[int]] = []
+        for data, _ in batch:
+            features = data.features()
+            values = _record_values(data, features)
+            rows.append(tuple(f.get_prep_value(values[f.name]) for f in self.record_fields))
+            keys = block_key_ints(features)
+            counts.update(keys)
+            counts.update(term_key_ints(features).values())
+            key_rows.append(keys)
+        counts[TOTAL_KEY] += len(batch)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The counts first: on SQLite this write takes the lock that keeps _ids() safe.
+            self._add_counts(cursor, counts)
+            new_groups = {g for _, g in batch if g and g not in people}
+            person_ids = iter(
+                self._ids(
+                    cursor,
+                    self.tables["person"],
+                    len(new_groups) + sum(1 for _, g in batch if not g),
+                )
+            )
+            record_ids = self._ids(cursor, self.tables["record"], len(batch))
+            fresh: list[tuple[object, ...]] = []
+            owners: list[int] = []
+            for _, group in batch:
+                if group and group in people:
+                    owners.append(people[group])
+                    continue
+                pid = next(person_ids)
+                fresh.append((pid, stamp, stamp))
+                if group:
+                    people[group] = pid
+                owners.append(pid)
+            self._insert(cursor, self.tables["person"], ("id", "created_at", "updated_at"), fresh)
+            self._insert(
+                cursor,
+                self.tables["record"],
+                ("id", "person_id", *_RECORD_FIELDS, "created_at", "created_by_id"),
+                [
+                    (rid, owner, *row, stamp, self.by_id)
+                    for rid, owner, row in zip(record_ids, owners, rows, strict=True)
+                ],
+            )
+            self._insert(
+                cursor,
+                self.tables["key"],
+                ("key", "record_id"),
+                [(k, rid) for rid, keys in zip(record_ids, key_rows, strict=True) for k in keys],
+            )
+        return len(batch)
 
 
 def _clean_reason(reason: str) -> str:

@@ -230,3 +230,24 @@ def test_merge_and_undo_refuse_bad_requests(personas):
         services.merge_undo(merge=first, reason="wrong", by=by)
     assert Merge.objects.filter(undone_at__isnull=True).count() == 0
     assert Person.objects.filter(merged_into__isnull=False).count() == 0
+
+
+def test_bulk_load_encrypts_and_keeps_term_counts_in_step(db):
+    items = [(JESSICA, "y1"), *[(other, None) for other in _others()]]
+    services.identity_records_bulk_create(items=items, by=None, batch_size=2, defer_indexes=True)
+    services.identity_records_bulk_create(items=[(JESSICA, None)], by=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT given_name, family_name, dob, features FROM identity_identityrecord")
+        rows = cursor.fetchall()
+    assert rows and all(is_token(v) for row in rows for v in row if v)
+    assert "jessica" not in repr(rows).lower()
+    assert IdentityRecord.objects.order_by("pk").first().given_name == "Jessica"
+    stored = {k: c for k, c in TermCount.objects.values_list("key", "count")}
+    assert stored[0] == len(items) + 1
+    for key in set(BlockingKey.objects.values_list("key", flat=True)):
+        assert stored[key] == BlockingKey.objects.filter(key=key).count()
+    # The deferred index is back.
+    assert any(i.name == "identity_key_record" for i in BlockingKey._meta.indexes)
+    with connection.cursor() as cursor:
+        names = connection.introspection.get_constraints(cursor, BlockingKey._meta.db_table)
+    assert "identity_key_record" in names
