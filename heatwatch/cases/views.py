@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -42,6 +43,7 @@ from heatwatch.cases.permissions import (
     can_open_cases,
     can_work_case,
 )
+from heatwatch.core.actions import run_form_action
 from heatwatch.identity.models import Person
 
 case_staff = role_required(*CASE_ROLES)
@@ -187,16 +189,14 @@ def _act(
 ) -> HttpResponse:
     """Run an action of the case page; on a bad form show the page with its errors."""
     case = _workable_case(request, pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            message = action(case, form.cleaned_data)
-        except services.CaseError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, message)
-            return redirect("cases:detail", pk=case.pk)
-    return _detail(request, case, status=400, **{form_name: form})
+    return run_form_action(
+        request,
+        form=form_class(request.POST),
+        action=lambda data: action(case, data),
+        errors=services.CaseError,
+        success_url=reverse("cases:detail", args=[case.pk]),
+        render_invalid=lambda form: _detail(request, case, status=400, **{form_name: form}),
+    )
 
 
 @case_staff

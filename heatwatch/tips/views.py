@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from heatwatch.accounts.permissions import role_required, staff_user
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
+from heatwatch.core.actions import run_form_action
 from heatwatch.tips import selectors, services
 from heatwatch.tips.forms import (
     CloseForm,
@@ -280,16 +282,14 @@ def _act(
 ) -> HttpResponse:
     """Run a coordinator action from the detail page; on a bad form show it with its errors."""
     tip = selectors.tip_get_for_user(user=request.user, pk=pk, audit=False)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            message = action(tip, form.cleaned_data)
-        except services.TipError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, message)
-            return redirect("tips:detail", pk=tip.pk)
-    return _detail(request, tip, status=400, **{form_name: form})
+    return run_form_action(
+        request,
+        form=form_class(request.POST),
+        action=lambda data: action(tip, data),
+        errors=services.TipError,
+        success_url=reverse("tips:detail", args=[tip.pk]),
+        render_invalid=lambda form: _detail(request, tip, status=400, **{form_name: form}),
+    )
 
 
 @coordinator_only
