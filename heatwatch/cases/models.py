@@ -41,6 +41,7 @@ class Youth(models.Model):
     on_probation = models.BooleanField(default=False)
     guardian_contact = EncryptedTextField(blank=True)
     safety_notes = EncryptedTextField(blank=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic locking of edits
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -107,6 +108,11 @@ class Case(models.Model):
     class Meta:
         ordering = ["-opened_at", "-pk"]
         indexes = [models.Index(fields=["status", "opened_at"])]
+        permissions = [
+            # Restricted: granted by an administrator to named people (DESIGN.md §6); nobody
+            # has it by role. Every deletion also needs a reason and is audited.
+            ("delete_case_records", "Can delete case records, giving a reason"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -352,6 +358,11 @@ class AlertKind(models.TextChoices):
     STABILISATION_OVERDUE = "stabilisation_overdue", _("Stabilisation item overdue")
     NO_LEAD = "no_lead", _("Care team without a lead")
     DECLINED_AFTER_ACCEPTANCE = "declined_after_acceptance", _("Declined after acceptance")
+    MISSING_OVER_24H = "missing_over_24h", _("Missing for more than 24 hours")
+    MISSING_REPORTS_DUE = "missing_reports_due", _("Missing-person reports not recorded")
+    PLAN_REVIEW_OVERDUE = "plan_review_overdue", _("Service-plan review overdue")
+    AFTERCARE_CHECK_IN_DUE = "aftercare_check_in_due", _("Aftercare check-in due")
+    ACTION_ITEM_OVERDUE = "action_item_overdue", _("Meeting action item overdue")
 
 
 class Alert(models.Model):
@@ -359,12 +370,24 @@ class Alert(models.Model):
     alert per condition); ``message`` is written by the code and names no one."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=26, choices=AlertKind.choices)
+    kind = models.CharField(max_length=30, choices=AlertKind.choices)
     key = models.CharField(max_length=60)
     message = models.CharField(max_length=300)
     due_at = models.DateTimeField(null=True, blank=True)
     raised_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set when a person resolved it by hand (``resolution_note`` says why); empty when the
+    # scheduled task resolved it because the condition no longer holds.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = EncryptedTextField(blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)  # e-mail to the care team
+    escalated_at = models.DateTimeField(null=True, blank=True)  # e-mail to the coordinators
 
     class Meta:
         ordering = ["raised_at", "pk"]

@@ -159,6 +159,12 @@ def _event(case: Case, kind: str, summary: str, actor: User | None) -> None:
     CaseEvent.objects.create(case=case, kind=kind, summary=summary[:300], actor=actor, at=_now())
 
 
+def case_event_record(*, case: Case, kind: str, summary: str, actor: User | None) -> None:
+    """Add an entry to a case's timeline from another app (e.g. an MDT meeting decision).
+    ``summary`` is written by the code and must not carry free text about the youth."""
+    _event(case, kind, summary, actor)
+
+
 def _locked(case: Case, version: int | None) -> Case:
     current = Case.objects.select_for_update().get(pk=case.pk)
     if version is not None and current.version != version:
