@@ -15,6 +15,7 @@ from ninja.errors import ValidationError
 
 from heatwatch.accounts.permissions import user_roles
 from heatwatch.api.auth import ApiTokenAuth, StaffSessionAuth
+from heatwatch.cases.api import router as cases_router
 from heatwatch.core import views as core_views
 from heatwatch.tips.api import router as tips_router
 
@@ -91,3 +92,4 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 api.add_router("/tips", tips_router)
+api.add_router("/cases", cases_router)
