@@ -40,7 +40,17 @@ class DateTimeInput(forms.DateTimeInput):
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class VersionedForm(forms.Form):
+class CasePageForm(forms.Form):
+    """A form of the case page. Several forms share that page, so each class gets its own id
+    prefix (``teamaddform-organisation``): with Django's default ``id_<field>`` two forms with
+    an ``organisation`` field would repeat an id and a label would point into the wrong form."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{type(self).__name__.lower()}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(CasePageForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -133,7 +143,7 @@ class IntakeForm(forms.Form):
         )
 
 
-class TeamAddForm(forms.Form):
+class TeamAddForm(CasePageForm):
     user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
     organisation = forms.ModelChoiceField(
         label=_("For the organisation"), queryset=Organisation.objects.none()
@@ -153,7 +163,7 @@ class TeamAddForm(forms.Form):
         self.fields["organisation"].queryset = _organisations()  # type: ignore[attr-defined]
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CasePageForm):
     organisation = forms.ModelChoiceField(
         label=_("Share with"), queryset=Organisation.objects.none()
     )
@@ -178,7 +188,7 @@ class ConsentForm(forms.Form):
         return data
 
 
-class ItemDoneForm(forms.Form):
+class ItemDoneForm(CasePageForm):
     done_at = forms.DateTimeField(
         label=_("Done at"),
         required=False,
@@ -188,7 +198,7 @@ class ItemDoneForm(forms.Form):
     )
 
 
-class ReferralSendForm(forms.Form):
+class ReferralSendForm(CasePageForm):
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
     shared_fields = forms.MultipleChoiceField(
         label=_("Share with the agency"),
@@ -214,13 +224,13 @@ class ReferralSendForm(forms.Form):
         )
 
 
-class ReferralNoteForm(forms.Form):
+class ReferralNoteForm(CasePageForm):
     note = forms.CharField(
         label=_("Note"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(CasePageForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
     at = forms.DateTimeField(
         label=_("When"), input_formats=DATETIME_FORMATS, widget=DateTimeInput()
