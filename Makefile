@@ -6,15 +6,19 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint format typecheck messages lock clean install bench-install
+.PHONY: demo test lint format typecheck messages lock clean install bench-install syslibs
 
-demo: $(STAMP) $(NODE_STAMP)
+demo: $(STAMP) $(NODE_STAMP) syslibs
 	HEATWATCH_SECURE_COOKIES=$${HEATWATCH_SECURE_COOKIES:-false} $(BIN)/heatwatch demo
 
 test: $(STAMP) $(NODE_STAMP)
 	scripts/test.sh
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) syslibs
+
+# Debian libraries the app needs at run time (weasyprint renders the MDT briefings with Pango).
+syslibs:
+	source scripts/apt.sh && apt_install libpango-1.0-0 libpangoft2-1.0-0
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

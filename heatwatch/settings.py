@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from heatwatch.lib import local_secrets
 from heatwatch.lib.env import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_secret,
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "heatwatch.identity",
     "heatwatch.directory",
     "heatwatch.cases",
+    "heatwatch.meetings",
     "heatwatch.api",
     # two-factor authentication
     "django_otp",
@@ -348,6 +350,20 @@ HEATWATCH_CASES_REFERRAL_ANSWER_BUSINESS_DAYS = env_int(
 )
 HEATWATCH_CASES_STABILISATION_HOURS = env_int("HEATWATCH_CASES_STABILISATION_HOURS", 72)
 HEATWATCH_CASES_BREAK_GLASS_MINUTES = env_int("HEATWATCH_CASES_BREAK_GLASS_MINUTES", 60)
+# Identity candidates at or above this probability must be looked at before a new person.
+HEATWATCH_CASES_MATCH_PROBABILITY = env_float("HEATWATCH_CASES_MATCH_PROBABILITY", 0.2)
+# An alert not acknowledged this many hours after it was raised is e-mailed to coordinators.
+HEATWATCH_CASES_ESCALATE_HOURS = env_int("HEATWATCH_CASES_ESCALATE_HOURS", 48)
+# A condition resolved by hand is not raised again for this many days.
+HEATWATCH_CASES_RESOLVED_QUIET_DAYS = env_int("HEATWATCH_CASES_RESOLVED_QUIET_DAYS", 7)
+# Days of grace after a service-plan review date before the alert.
+HEATWATCH_CASES_PLAN_REVIEW_GRACE_DAYS = env_int("HEATWATCH_CASES_PLAN_REVIEW_GRACE_DAYS", 0)
+# Hours after a youth goes missing by which the missing-person reports must be recorded.
+HEATWATCH_CASES_MISSING_REPORT_HOURS = env_int("HEATWATCH_CASES_MISSING_REPORT_HOURS", 24)
+# Alert while a missing episode has been open (youth not back) this long.
+HEATWATCH_CASES_MISSING_OPEN_HOURS = env_int("HEATWATCH_CASES_MISSING_OPEN_HOURS", 24)
+# MDT meetings: how many cases the proposed agenda holds.
+HEATWATCH_MEETINGS_AGENDA_SIZE = env_int("HEATWATCH_MEETINGS_AGENDA_SIZE", 12)
 
 # --- logging: no IP addresses or user agents, ever ---------------------------------------------
 LOGGING = {
@@ -361,6 +377,9 @@ LOGGING = {
         # so no request metadata (and no mail to ADMINS with request headers) leaves the app.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The PDF renderer logs every step at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/tips/", include("heatwatch.tips.urls")),
     path("staff/directory/", include("heatwatch.directory.urls")),
     path("staff/cases/", include("heatwatch.cases.urls")),
+    path("staff/meetings/", include("heatwatch.meetings.urls")),
     path("staff/", include("heatwatch.accounts.urls")),
     path("staff/", include(two_factor_urls)),
     path("staff/admin/", admin_site.urls),

@@ -8,9 +8,12 @@ Everything that names or locates a youth, or says what happened to them, is encr
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heatwatch.lib.fields import EncryptedDateField, EncryptedTextField
@@ -424,3 +427,299 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"break-glass {self.pk} on {self.case_id}"
+
+
+# === Case records: service plan, identification, placements, missing episodes, court ===========
+# (issue 4; see docs/cases.md "Case records"). Free text about the youth is encrypted; plain
+# columns hold choices, dates and references only, so timeline summaries can name them.
+
+
+class GoalDomain(models.TextChoices):
+    SAFETY = "safety", _("Safety")
+    HEALTH = "health", _("Health")
+    EDUCATION = "education", _("Education")
+    HOUSING = "housing", _("Housing")
+    LEGAL = "legal", _("Legal")
+    WELLBEING = "wellbeing", _("Wellbeing")
+
+
+class GoalStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ACHIEVED = "achieved", _("Achieved")
+    DROPPED = "dropped", _("Dropped")
+
+
+class ServicePlan(models.Model):
+    """The case's service plan: when it is next reviewed and when it last was. Goals and
+    steps hang off the case; this row exists once a review date is set."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="service_plan")
+    next_review_on = models.DateField(null=True, blank=True)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_review_on"])]
+
+    def __str__(self) -> str:
+        return f"service plan of {self.case_id}"
+
+
+class PlanGoal(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_goals")
+    domain = models.CharField(max_length=10, choices=GoalDomain.choices)
+    description = EncryptedTextField()
+    status = models.CharField(max_length=8, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status_changed_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["domain", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.domain} goal {self.pk} of {self.case_id}"
+
+
+class PlanStep(models.Model):
+    goal = models.ForeignKey(PlanGoal, on_delete=models.CASCADE, related_name="steps")
+    description = EncryptedTextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"step {self.pk} of goal {self.goal_id}"
+
+
+class ExploitationStatus(models.TextChoices):
+    AT_RISK = "at_risk", _("At risk")
+    SUSPECTED = "suspected", _("Suspected")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class IdentifiedWhen(models.TextChoices):
+    BEFORE_CARE = "before_care", _("Before entering care")
+    IN_CARE = "in_care", _("While in care")
+    WHILE_MISSING = "while_missing", _("While missing from care")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Identification(models.Model):
+    """One recorded exploitation status. Rows are never changed: the newest is the current
+    status, the older ones are its history."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identifications")
+    status = models.CharField(max_length=10, choices=ExploitationStatus.choices)
+    identified_when = models.CharField(max_length=14, choices=IdentifiedWhen.choices)
+    identified_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.status} on {self.case_id}"
+
+
+class ConcernLevel(models.TextChoices):
+    NO_CONCERN = "none", _("No concern")
+    POSSIBLE = "possible", _("Possible concern")
+    CLEAR = "clear", _("Clear concern")
+    INCONCLUSIVE = "inconclusive", _("Inconclusive / not completed")
+
+
+class Screening(models.Model):
+    """The result of an exploitation screening tool (e.g. a validated questionnaire)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
+    tool_name = models.CharField(max_length=100)
+    tool_version = models.CharField(max_length=30, blank=True)
+    screened_on = models.DateField()
+    result = models.CharField(max_length=12, choices=ConcernLevel.choices)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    notes = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-screened_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"screening {self.pk} of {self.case_id}"
+
+
+class PlacementKind(models.TextChoices):
+    FAMILY = "family", _("Family or kinship care")
+    FOSTER = "foster", _("Foster home")
+    GROUP = "group", _("Group home")
+    SPECIALISED = "specialised", _("Specialised residential for exploited youth")
+    SHELTER = "shelter", _("Emergency shelter")
+    INDEPENDENT = "independent", _("Independent or transitional living")
+    OTHER = "other", _("Other")
+
+
+class Placement(models.Model):
+    """Where the youth lives, from when to when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="placements")
+    kind = models.CharField(max_length=12, choices=PlacementKind.choices)
+    specialised = models.BooleanField(default=False)  # specialised for exploited youth
+    provider_name = EncryptedTextField(blank=True)  # a family's or provider's name: encrypted
+    service = models.ForeignKey(
+        "directory.Service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_placements",
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(ended_on__isnull=True),
+                name="placement_one_open_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"placement {self.pk} of {self.case_id}"
+
+    def length_of_stay(self, today: date | None = None) -> int:
+        """Days in this placement (to today while it is open)."""
+        end = self.ended_on or today or timezone.localdate()
+        return max((end - self.started_on).days, 0)
+
+
+class MissingReporter(models.TextChoices):
+    GUARDIAN = "guardian", _("Parent or guardian")
+    PLACEMENT = "placement", _("Placement staff")
+    CARE_TEAM = "care_team", _("Care team")
+    POLICE = "police", _("Police")
+    OTHER = "other", _("Other")
+
+
+class MissingEpisode(models.Model):
+    """A time the youth ran away or went missing, the reports owed within the deadline, the
+    return and the debrief."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="missing_episodes")
+    started_at = models.DateTimeField()
+    reported_by = models.CharField(max_length=10, choices=MissingReporter.choices)
+    police_report_at = models.DateTimeField(null=True, blank=True)
+    police_reference = EncryptedTextField(blank=True)
+    national_report_at = models.DateTimeField(null=True, blank=True)
+    national_reference = EncryptedTextField(blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    found_where = EncryptedTextField(blank=True)
+    debrief_at = models.DateTimeField(null=True, blank=True)
+    debrief_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    debrief_notes = EncryptedTextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(returned_at__isnull=True),
+                name="missing_one_open_per_case",
+            )
+        ]
+        indexes = [models.Index(fields=["returned_at", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"missing episode {self.pk} of {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None
+
+
+class CourtKind(models.TextChoices):
+    YOUTH_COURT = "youth_court", _("Youth court")
+    DEPENDENCY = "dependency", _("Dependency")
+    PROBATION = "probation", _("Probation")
+    WITNESS = "witness", _("Criminal case (youth as victim or witness)")
+
+
+class CourtStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class HearingKind(models.TextChoices):
+    FIRST_APPEARANCE = "first_appearance", _("first appearance")
+    ADJUDICATION = "adjudication", _("adjudication or trial")
+    DISPOSITION = "disposition", _("disposition or sentencing")
+    REVIEW = "review", _("review")
+    PERMANENCY = "permanency", _("permanency")
+    STATUS = "status", _("status conference")
+    TESTIMONY = "testimony", _("testimony")
+    OTHER = "other", _("other")
+
+
+class CourtMatter(models.Model):
+    """A court matter involving the youth (information for the team and the MDT briefing)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="court_matters")
+    kind = models.CharField(max_length=12, choices=CourtKind.choices)
+    court_name = models.CharField(max_length=150)
+    docket_number = EncryptedTextField(blank=True)
+    status = models.CharField(max_length=6, choices=CourtStatus.choices, default=CourtStatus.OPEN)
+    next_hearing_on = models.DateField(null=True, blank=True)
+    next_hearing_kind = models.CharField(max_length=16, choices=HearingKind.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["status", "next_hearing_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"court matter {self.pk} of {self.case_id}"

@@ -94,3 +94,31 @@ def may_represent(user: Any, organisation_id: int) -> bool:
         organisation__is_active=True,
         user__is_active=True,
     ).exists()
+
+
+# --- alerts handled by hand, deletion -------------------------------------------------------
+
+
+def is_case_lead(user: Any, case: Case) -> bool:
+    """Is ``user`` the active lead of the case's care team?"""
+    return case.team.filter(user=user, removed_at__isnull=True, is_lead=True).exists()
+
+
+def can_acknowledge_alert(user: Any, case: Case) -> bool:
+    """Active team members and coordinators acknowledge an alert (it is then not escalated)."""
+    return can_work_case(user, case)
+
+
+def can_resolve_alert(user: Any, case: Case) -> bool:
+    """Coordinators and the case lead resolve an alert by hand, with a note."""
+    return can_use_cases(user) and (is_coordinator(user) or is_case_lead(user, case))
+
+
+def can_delete_case_records(user: Any, case: Case) -> bool:
+    """Deleting needs the restricted permission (granted by an administrator to named people;
+    no role carries it) and being able to work the case."""
+    return (
+        bool(getattr(user, "is_active", False))
+        and user.has_perm("cases.delete_case_records")
+        and can_work_case(user, case)
+    )

@@ -5,21 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.cases.models import (
     Alert,
+    AlertKind,
     BreakGlass,
     CareTeamMember,
     Case,
     CaseStatus,
     Consent,
+    CourtKind,
+    CourtMatter,
+    CourtStatus,
+    GoalDomain,
+    GoalStatus,
+    HearingKind,
+    Identification,
+    MissingEpisode,
+    Placement,
+    PlanGoal,
+    PlanStep,
     Referral,
     ReferralStatus,
+    Screening,
+    ServicePlan,
     SharedField,
     StabilisationItem,
 )
@@ -53,17 +68,45 @@ def case_get_for_user(*, user: Any, pk: int, audit: bool = True) -> Case:
     return case
 
 
+def case_visible_by_reference(*, user: Any, reference: str) -> Case | None:
+    """The case with this reference if ``user`` may open it (for a link from a tip's page:
+    only the reference is shown, so the lookup is not audited as a read); None otherwise."""
+    reference = reference.strip().upper()
+    if not reference:
+        return None
+    return cases_visible_to(user).only("pk", "reference").filter(reference=reference).first()
+
+
 def case_by_reference(*, reference: str) -> Case | None:
     """The case with this reference, unscoped: only for the break-glass request, which
     grants access itself (and is audited either way)."""
     return Case.objects.filter(reference=reference.strip().upper()).first()
 
 
-def case_list(*, user: Any, status: str = CaseStatus.OPEN, mine: bool = False) -> QuerySet[Case]:
-    """Cases for the list page: no youth field is loaded (no names in lists)."""
+def case_list(
+    *,
+    user: Any,
+    status: str = CaseStatus.OPEN,
+    mine: bool = False,
+    with_alerts: bool = False,
+    without_lead: bool = False,
+) -> QuerySet[Case]:
+    """Cases for the list page: no youth field is loaded (no names in lists). ``mine``: only
+    the cases on the user's care teams; ``with_alerts``: only cases with an open alert;
+    ``without_lead``: only cases whose care team has no active lead."""
     qs = cases_on_team_of(user) if mine else cases_visible_to(user)
     if status:
         qs = qs.filter(status=status)
+    if with_alerts:
+        qs = qs.filter(Exists(Alert.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True)))
+    if without_lead:
+        qs = qs.filter(
+            ~Exists(
+                CareTeamMember.objects.filter(
+                    case=OuterRef("pk"), is_lead=True, removed_at__isnull=True
+                )
+            )
+        )
     return qs.annotate(
         open_alerts=Count("alerts", filter=Q(alerts__resolved_at__isnull=True), distinct=True)
     ).order_by("-opened_at", "-pk")
@@ -101,8 +144,32 @@ def alerts_for(*, user: Any) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(resolved_at__isnull=True, case__in=cases)
         .select_related("case")
-        .only("pk", "kind", "message", "due_at", "raised_at", "case__reference", "case__id")
+        .only(
+            "pk",
+            "kind",
+            "message",
+            "due_at",
+            "raised_at",
+            "acknowledged_at",
+            "escalated_at",
+            "case__reference",
+            "case__id",
+        )
         .order_by("raised_at", "pk")
+    )
+
+
+def alert_counts(*, user: Any) -> list[tuple[str, str, int]]:
+    """(kind, label, open alerts) of the cases ``user`` gets alerts for, most first."""
+    rows = (
+        alerts_for(user=user)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    return sorted(
+        ((kind, str(AlertKind(kind).label), n) for kind, n in rows), key=lambda r: (-r[2], r[0])
     )
 
 
@@ -188,3 +255,116 @@ def shared_view(*, referral: Referral) -> list[tuple[str, str]]:
 def break_glass_active(*, user: Any, case: Case) -> bool:
     """Is ``user`` reading ``case`` through an unexpired break-glass grant?"""
     return BreakGlass.objects.filter(user=user, case=case, expires_at__gt=timezone.now()).exists()
+
+
+# === Case records: service plan, identification, placements, missing episodes, court ===========
+# Called after case_get_for_user (which audits the read of the case).
+
+
+def case_plan(*, case: Case) -> tuple[ServicePlan | None, list[PlanGoal]]:
+    """The plan's review dates and its goals with their steps (two queries)."""
+    plan = ServicePlan.objects.filter(case=case).select_related("last_reviewed_by").first()
+    goals = list(
+        case.plan_goals.prefetch_related(
+            Prefetch("steps", queryset=PlanStep.objects.select_related("owner", "done_by"))
+        )
+    )
+    return plan, goals
+
+
+def case_identifications(*, case: Case) -> QuerySet[Identification]:
+    """The exploitation status history, newest (current) first."""
+    return case.identifications.select_related("recorded_by").order_by("-recorded_at", "-pk")
+
+
+def case_screenings(*, case: Case) -> QuerySet[Screening]:
+    return case.screenings.select_related("screened_by")
+
+
+def case_placements(*, case: Case) -> QuerySet[Placement]:
+    return case.placements.select_related("service", "service__organisation")
+
+
+def case_missing_episodes(*, case: Case) -> QuerySet[MissingEpisode]:
+    return case.missing_episodes.select_related("debrief_by")
+
+
+def case_court_matters(*, case: Case) -> QuerySet[CourtMatter]:
+    return case.court_matters.order_by("status", F("next_hearing_on").asc(nulls_last=True), "pk")
+
+
+def case_court_status(*, case: Case) -> str:
+    """One short line on the youth's court involvement for the MDT briefing, e.g.
+    "Youth court: next hearing 2026-12-02 (review)"; "none recorded" when there is none.
+    Names no court and no docket number."""
+    matters = list(case_court_matters(case=case))
+    if not matters:
+        return gettext("none recorded")
+    parts: list[str] = []
+    for matter in matters:
+        if matter.status != CourtStatus.OPEN:
+            continue
+        if matter.next_hearing_on is None:
+            parts.append(
+                gettext("%(kind)s: open, no hearing scheduled")
+                % {"kind": CourtKind(matter.kind).label}
+            )
+            continue
+        line = gettext("%(kind)s: next hearing %(date)s") % {
+            "kind": CourtKind(matter.kind).label,
+            "date": matter.next_hearing_on.isoformat(),
+        }
+        if matter.next_hearing_kind:
+            line += f" ({HearingKind(matter.next_hearing_kind).label})"
+        parts.append(line)
+    if not parts:
+        return gettext("no open court matter (%(n)d closed)") % {"n": len(matters)}
+    return "; ".join(parts)
+
+
+def case_missing_data(*, case: Case) -> list[str]:
+    """What the case record still lacks, in the words the team uses ("no safety plan")."""
+    youth = case.youth
+    missing: list[str] = []
+    if youth.date_of_birth is None and youth.estimated_age is None:
+        missing.append(gettext("no date of birth (nor estimated age)"))
+    if not case.team.filter(is_lead=True, removed_at__isnull=True).exists():
+        missing.append(gettext("no lead on the care team"))
+    if not case.consents.filter(revoked_at__isnull=True).exists():
+        missing.append(gettext("no consent on file"))
+    if not case.contacts.exists():
+        missing.append(gettext("no contact with the youth yet"))
+    goals = case.plan_goals.exclude(status=GoalStatus.DROPPED)
+    if not goals.filter(domain=GoalDomain.SAFETY).exists():
+        missing.append(gettext("no safety plan (no safety goal in the service plan)"))
+    plan = ServicePlan.objects.filter(case=case).first()
+    if plan is None or plan.next_review_on is None:
+        missing.append(gettext("no service-plan review date"))
+    if not case.identifications.exists():
+        missing.append(gettext("exploitation status not recorded"))
+    if not case.screenings.exists():
+        missing.append(gettext("screening not recorded"))
+    if not case.placements.exists():
+        missing.append(gettext("no placement recorded"))
+    for kind in case.court_matters.filter(
+        status=CourtStatus.OPEN, next_hearing_on__isnull=True
+    ).values_list("kind", flat=True):
+        missing.append(
+            gettext("no next hearing for the open %(kind)s matter")
+            % {"kind": CourtKind(kind).label.lower()}
+        )
+    for kind in case.court_matters.filter(
+        status=CourtStatus.OPEN, next_hearing_on__lt=timezone.localdate()
+    ).values_list("kind", flat=True):
+        missing.append(
+            gettext("the next hearing of the open %(kind)s matter has passed (update it)")
+            % {"kind": CourtKind(kind).label.lower()}
+        )
+    for episode in case.missing_episodes.all():
+        if episode.police_report_at is None:
+            missing.append(gettext("missing-person report to the police not recorded"))
+        if episode.national_report_at is None:
+            missing.append(gettext("report to the national missing-children centre not recorded"))
+        if episode.returned_at is not None and episode.debrief_at is None:
+            missing.append(gettext("no debrief after the youth's return"))
+    return missing

@@ -9,5 +9,8 @@ from heatwatch.cases import services
 
 @task()
 def refresh_alerts() -> None:
-    """Periodic: raise alerts for cases that went quiet and resolve those that recovered."""
+    """Periodic: raise alerts for cases that went quiet and resolve those that recovered, then
+    e-mail new alerts to the care team and escalate unacknowledged ones to the coordinators
+    (a failed e-mail is logged and retried at the next run)."""
     services.alerts_refresh()
+    services.alerts_notify()

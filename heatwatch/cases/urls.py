@@ -44,4 +44,38 @@ urlpatterns = [
     path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
+    # the youth's details, alerts handled by hand, deletion (docs/cases.md)
+    path("<int:pk>/youth/", views.youth_edit, name="youth_edit"),
+    path(
+        "<int:pk>/alerts/<int:alert_pk>/acknowledge/",
+        views.alert_acknowledge,
+        name="alert_acknowledge",
+    ),
+    path("<int:pk>/alerts/<int:alert_pk>/resolve/", views.alert_resolve, name="alert_resolve"),
+    path("<int:pk>/delete/", views.case_delete, name="case_delete"),
+    path("<int:pk>/delete/<str:kind>/<int:obj_pk>/", views.record_delete, name="record_delete"),
+    # case records: service plan, identification, placements, missing episodes, court
+    path("<int:pk>/plan/goals/", views.plan_goal_add, name="plan_goal_add"),
+    path(
+        "<int:pk>/plan/goals/<int:goal_pk>/status/",
+        views.plan_goal_status,
+        name="plan_goal_status",
+    ),
+    path("<int:pk>/plan/goals/<int:goal_pk>/steps/", views.plan_step_add, name="plan_step_add"),
+    path("<int:pk>/plan/steps/<int:step_pk>/done/", views.plan_step_done, name="plan_step_done"),
+    path("<int:pk>/plan/review/", views.plan_review, name="plan_review"),
+    path("<int:pk>/identification/", views.identification_add, name="identification_add"),
+    path("<int:pk>/screenings/", views.screening_add, name="screening_add"),
+    path("<int:pk>/placements/", views.placement_add, name="placement_add"),
+    path("<int:pk>/placements/<int:placement_pk>/end/", views.placement_end, name="placement_end"),
+    path("<int:pk>/missing/", views.missing_start, name="missing_start"),
+    path("<int:pk>/missing/<int:episode_pk>/report/", views.missing_report, name="missing_report"),
+    path("<int:pk>/missing/<int:episode_pk>/return/", views.missing_return, name="missing_return"),
+    path(
+        "<int:pk>/missing/<int:episode_pk>/debrief/",
+        views.missing_debrief,
+        name="missing_debrief",
+    ),
+    path("<int:pk>/court/", views.court_add, name="court_add"),
+    path("<int:pk>/court/<int:matter_pk>/", views.court_update, name="court_update"),
 ]

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from heatwatch.accounts.permissions import role_required, staff_user
+from heatwatch.core.pagination import page_of, query_without_page
 from heatwatch.directory import selectors, services
 from heatwatch.directory.forms import CapacityForm, PublicSearchForm, SearchForm, ServiceForm
 from heatwatch.directory.models import Service
@@ -25,19 +24,7 @@ from heatwatch.directory.permissions import (
     editable_organisations,
 )
 
-PAGE_SIZE = 50
-
 directory_staff = role_required(*DIRECTORY_ROLES)
-
-
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- staff ----------------------------------------------------------------------------------------
@@ -63,7 +50,7 @@ def search(request: HttpRequest) -> HttpResponse:
             availability=d.get("availability", ""),
             include_inactive=bool(d.get("include_inactive")),
         )
-        page = _page(request, qs)
+        page = page_of(request, qs)
     else:
         status = 400
     editable = (
@@ -77,7 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "can_add": can_add_services(request.user),
             "editable_orgs": editable,
             "manage_all": editable is None,
@@ -233,12 +220,12 @@ def public_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.public_services(
             q=d.get("q", ""), category=d.get("category", ""), language=d.get("language", "")
         )
-        page = _page(request, qs)
+        page = page_of(request, qs)
     else:
         status = 400
     return render(
         request,
         "directory/public_list.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
         status=status,
     )

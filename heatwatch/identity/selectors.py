@@ -265,3 +265,20 @@ def merges_recent(*, limit: int = 100) -> QuerySet[Merge]:
     return Merge.objects.select_related("merged_by", "undone_by").order_by("-created_at", "-pk")[
         :limit
     ]
+
+
+def record_of_source(
+    *, person_id: int, source: str, source_record_id: str
+) -> IdentityRecord | None:
+    """The record a source keeps under its own id (e.g. ``cases.youth:12``), among the records
+    of the person and of the people it was merged into. Source ids are encrypted, so the
+    source's few records of those people are decrypted and compared."""
+    people: list[int] = []
+    current: Person | None = Person.objects.filter(pk=person_id).first()
+    while current is not None and current.pk not in people:
+        people.append(current.pk)
+        current = current.merged_into
+    for record in IdentityRecord.objects.filter(person_id__in=people, source=source).order_by("pk"):
+        if record.source_record_id == source_record_id:
+            return record
+    return None

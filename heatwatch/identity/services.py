@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
-from django.db.models import F, Field
+from django.db.models import F, Field, Q
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from heatwatch.audit.models import Action
@@ -398,3 +399,85 @@ def merge_undo(*, merge: Merge, reason: str, by: User) -> Merge:
         action=Action.UPDATE, actor=by, obj=absorbed, fields=["merged_into", "records"], reason=note
     )
     return merge
+
+
+# --- updating and deleting one source record (cases: youth edited, case deleted in error) -----
+
+
+def _key_counts(features: Features) -> Counter[int]:
+    counts: Counter[int] = Counter(block_key_ints(features))
+    counts.update(term_key_ints(features).values())
+    counts[TOTAL_KEY] += 1
+    return counts
+
+
+def _remove_term_counts(counts: Counter[int]) -> None:
+    by_amount: dict[int, list[int]] = {}
+    for k, amount in counts.items():
+        by_amount.setdefault(amount, []).append(k)
+    for amount, ks in by_amount.items():
+        TermCount.objects.filter(key__in=ks).update(count=F("count") - amount)
+
+
+def _stored_features(record: IdentityRecord) -> Features:
+    data: Any = json.loads(record.features)
+    return Features.from_compact(data if isinstance(data, dict) else {})
+
+
+@transaction.atomic
+def identity_record_update(
+    *, record: IdentityRecord, data: IdentityInput, by: User | None
+) -> IdentityRecord:
+    """Replace the details of one source record (the source corrected them), keeping its
+    source, source id and person. Blocking keys and name counts follow, so matching finds the
+    record by its new details and no longer by the old ones. Audited with the names of the
+    changed fields, never their values."""
+    record = IdentityRecord.objects.select_for_update().get(pk=record.pk)
+    values = _record_values(data)
+    values.pop("source")
+    values.pop("source_record_id")
+    changed = [
+        name
+        for name, value in values.items()
+        if name != "features" and getattr(record, name) != value
+    ]
+    if not changed:
+        return record
+    _remove_term_counts(_key_counts(_stored_features(record)))
+    record.keys.all().delete()
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.save(update_fields=list(values))
+    features = data.features()
+    keys = block_key_ints(features)
+    BlockingKey.objects.bulk_create([BlockingKey(record=record, key=k) for k in keys])
+    _add_term_counts(_key_counts(features))
+    audit_log(action=Action.UPDATE, actor=by, obj=record, fields=changed)
+    return record
+
+
+@transaction.atomic
+def identity_record_delete(*, record: IdentityRecord, by: User | None, reason: str = "") -> bool:
+    """Delete one source record entered in error (its keys and counts go with it). The person
+    is deleted too when nothing else refers to it (no other record, no merge, no youth).
+    Returns whether the person was deleted. ``reason`` must not hold personal data."""
+    record = IdentityRecord.objects.select_for_update().get(pk=record.pk)
+    person = record.person
+    _remove_term_counts(_key_counts(_stored_features(record)))
+    audit_log(action=Action.DELETE, actor=by, obj=record, reason=reason[:_MAX_REASON])
+    record.delete()
+    orphan = (
+        person.merged_into_id is None
+        and not IdentityRecord.objects.filter(person=person).exists()
+        and not Merge.objects.filter(Q(survivor=person) | Q(absorbed=person)).exists()
+        and not Person.objects.filter(merged_into=person).exists()
+    )
+    if not orphan:
+        return False
+    try:
+        with transaction.atomic():
+            audit_log(action=Action.DELETE, actor=by, obj=person, reason=reason[:_MAX_REASON])
+            person.delete()
+    except ProtectedError:
+        return False  # another app still refers to the person (e.g. a youth record)
+    return True

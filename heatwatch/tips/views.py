@@ -24,6 +24,7 @@ from heatwatch.accounts.models import Role
 from heatwatch.accounts.permissions import role_required, staff_user
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
+from heatwatch.cases import selectors as case_selectors
 from heatwatch.core import ratelimit
 from heatwatch.core.actions import run_form_action
 from heatwatch.tips import selectors, services
@@ -244,6 +245,10 @@ def _detail(request: HttpRequest, tip: Tip, *, status: int = 200, **forms: Form)
             referrals_workable_by(request.user).filter(tip=tip).values_list("pk", flat=True)
         ),
         "outcome_form": forms.get("outcome_form") or OutcomeForm(),
+        # The linked case's reference and link only for someone who may open that case.
+        "linked_case": case_selectors.case_visible_by_reference(
+            user=request.user, reference=tip.case_reference
+        ),
     }
     if coordinator:
         context.update(

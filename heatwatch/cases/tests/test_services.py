@@ -88,11 +88,9 @@ def test_intake_runs_identity_matching_first(personas):
         by=personas.advocate,
         organisation=personas.provider,
         intake_source="tip",
-        tip_reference="t-2026-000001",
         person=first.youth.person,
     )
     assert second.youth.person_id == first.youth.person_id
-    assert second.tip_reference == "T-2026-000001"
 
 
 def test_intake_refuses_bad_input_and_saves_nothing(personas):
