@@ -200,6 +200,10 @@ class ItemDoneForm(CasePageForm):
     )
 
 
+class ItemOwnerForm(CasePageForm):
+    owner = forms.IntegerField(label=_("Owner"))
+
+
 class ReferralSendForm(CasePageForm):
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
     shared_fields = forms.MultipleChoiceField(

@@ -628,6 +628,38 @@ def stabilisation_item_done(
     return item
 
 
+@transaction.atomic
+def stabilisation_item_assign(
+    *, item: StabilisationItem, by: User, owner_id: int
+) -> StabilisationItem:
+    """Give a checklist item to an active member of the care team (open items of open cases)."""
+    item = StabilisationItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+    _require_open(item.case)
+    if item.done_at is not None:
+        raise CaseError(_("This item is already done."))
+    member = (
+        CareTeamMember.objects.filter(
+            case=item.case, user_id=owner_id, removed_at__isnull=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise CaseError(_("Give the item to someone on the care team."))
+    if item.owner_id == member.user_id:
+        return item
+    item.owner = member.user
+    item.save(update_fields=["owner"])
+    audit_log(action=Action.UPDATE, actor=by, obj=item, fields=["owner"])
+    _event(
+        item.case,
+        "stabilisation",
+        f"{StabilisationKind(item.kind).label}: now owned by {member.user.username}",
+        by,
+    )
+    return item
+
+
 # --- contacts ---------------------------------------------------------------------------------
 
 

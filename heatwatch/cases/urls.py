@@ -30,6 +30,7 @@ urlpatterns = [
         name="consent_revoke",
     ),
     path("<int:pk>/stabilisation/<int:item_pk>/done/", views.item_done, name="item_done"),
+    path("<int:pk>/stabilisation/<int:item_pk>/owner/", views.item_owner, name="item_owner"),
     path("<int:pk>/referrals/", views.referral_send, name="referral_send"),
     path(
         "<int:pk>/referrals/<int:referral_pk>/revoke/",

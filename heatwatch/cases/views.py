@@ -33,6 +33,7 @@ from heatwatch.cases.forms import (
     DeleteForm,
     IntakeForm,
     ItemDoneForm,
+    ItemOwnerForm,
     ParticipationForm,
     ReferralNoteForm,
     ReferralSendForm,
@@ -336,6 +337,19 @@ def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         return _("Marked as done.")
 
     return _act(request, pk, ItemDoneForm, "item_form", action)
+
+
+@case_staff
+@require_POST
+def item_owner(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    def action(case: Case, d: dict[str, Any]) -> str:
+        item = case.stabilisation.filter(pk=item_pk).first()
+        if item is None:
+            raise Http404
+        services.stabilisation_item_assign(item=item, by=staff_user(request), owner_id=d["owner"])
+        return _("Owner changed.")
+
+    return _act(request, pk, ItemOwnerForm, "item_form", action)
 
 
 @case_staff

@@ -265,3 +265,31 @@ def test_close_and_reopen_from_the_case_page(personas, advocate, case):
     assert advocate.post(f"{url}reopen/", {"version": case.version}).status_code == 302
     case.refresh_from_db()
     assert case.status == "open" and case.events.filter(kind="closed").exists()
+
+
+def test_checklist_item_is_given_to_a_team_member(personas, login, case):
+    from heatwatch.cases.models import CaseEvent
+
+    services.care_team_add(
+        case=case,
+        by=personas.advocate,
+        user=personas.advocate_other,
+        organisation=personas.clinic,
+        team_role="health",
+    )
+    item = case.stabilisation.get(kind="medical")
+    client = login(Client(), personas.advocate)
+    url = f"/staff/cases/{case.pk}/stabilisation/{item.pk}/owner/"
+    assert f'id="owner-{item.pk}"' in client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert client.post(url, {"owner": personas.advocate_other.pk}).status_code == 302
+    item.refresh_from_db()
+    assert item.owner == personas.advocate_other
+    assert CaseEvent.objects.filter(case=case, summary__contains="now owned by advocate_other")
+    # only to someone on the team
+    refused = client.post(url, {"owner": personas.officer.pk})
+    assert refused.status_code == 400
+    assert "Give the item to someone on the care team." in refused.content.decode()
+    item.refresh_from_db()
+    assert item.owner == personas.advocate_other
+    # outsiders cannot
+    assert login(Client(), personas.prosecutor).post(url, {"owner": 1}).status_code == 404
