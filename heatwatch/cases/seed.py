@@ -7,9 +7,22 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from heatwatch.accounts.models import Membership, Role
+from heatwatch.accounts.models import Membership, Role, User
 from heatwatch.cases import services
-from heatwatch.cases.models import Case, ContactKind, IntakeSource, SharedField
+from heatwatch.cases.models import (
+    Case,
+    ConcernLevel,
+    ContactKind,
+    CourtKind,
+    ExploitationStatus,
+    GoalDomain,
+    HearingKind,
+    IdentifiedWhen,
+    IntakeSource,
+    MissingReporter,
+    PlacementKind,
+    SharedField,
+)
 from heatwatch.directory.models import Service
 from heatwatch.directory.selectors import service_availability
 
@@ -103,4 +116,68 @@ def seed_cases(*, scale: int, rng: random.Random, demo: bool) -> list[str]:
             item = case.stabilisation.first()
             if item is not None:
                 services.stabilisation_item_done(item=item, by=advocate.user)
+        _seed_records(case, advocate.user, n, rng, today)
     return [f"Cases: {created} synthetic cases (care team of {advocate.user.username})"]
+
+
+def _seed_records(case: Case, by: User, n: int, rng: random.Random, today: date) -> None:
+    """Some of what a care team records in the first weeks, varied across the demo cases."""
+    goal = services.plan_goal_add(
+        case=case,
+        by=by,
+        domain=GoalDomain.SAFETY if n % 2 == 0 else rng.choice(GoalDomain.values),
+        description="Synthetic goal: a safe place to stay and a trusted adult to call.",
+    )
+    services.plan_step_add(
+        goal=goal,
+        by=by,
+        description="Synthetic step: agree the safety plan with the youth.",
+        owner=by,
+        due_on=today + timedelta(days=rng.randint(3, 20)),
+    )
+    services.plan_review_record(
+        case=case, by=by, next_review_on=today + timedelta(days=rng.randint(7, 30))
+    )
+    services.identification_record(
+        case=case,
+        by=by,
+        status=rng.choice(ExploitationStatus.values),
+        identified_when=rng.choice(IdentifiedWhen.values),
+        identified_on=today - timedelta(days=rng.randint(0, 10)),
+        current_pk=None,
+    )
+    services.screening_record(
+        case=case,
+        by=by,
+        tool_name="Synthetic screening questionnaire",
+        tool_version="2.1",
+        screened_on=today,
+        result=rng.choice(ConcernLevel.values),
+    )
+    if n % 3 != 2:
+        kind = rng.choice(PlacementKind.values)
+        services.placement_start(
+            case=case,
+            by=by,
+            kind=kind,
+            started_on=today - timedelta(days=rng.randint(0, 5)),
+            specialised=kind == PlacementKind.SPECIALISED,
+            provider_name="Synthetic placement provider",
+        )
+    if n % 4 == 0:
+        services.court_matter_add(
+            case=case,
+            by=by,
+            kind=rng.choice(CourtKind.values),
+            court_name="Bayview County Juvenile Court",
+            docket_number=f"JV-{rng.randint(1000, 9999)}",
+            next_hearing_on=today + timedelta(days=rng.randint(5, 40)),
+            next_hearing_kind=rng.choice(HearingKind.values),
+        )
+    if n % 5 == 1:
+        services.missing_start(
+            case=case,
+            by=by,
+            started_at=timezone.now() - timedelta(hours=rng.randint(2, 30)),
+            reported_by=rng.choice(MissingReporter.values),
+        )
