@@ -140,10 +140,11 @@ def case_consents(*, case: Case) -> QuerySet[Consent]:
 
 def alerts_for(*, user: Any) -> QuerySet[Alert]:
     """Open alerts of the cases on ``user``'s care teams (all open alerts for coordinators)."""
-    cases = cases_visible_to(user) if is_coordinator(user) else cases_on_team_of(user)
+    alerts = Alert.objects.filter(resolved_at__isnull=True)
+    if not is_coordinator(user):  # coordinators see every case: no need to join them
+        alerts = alerts.filter(case__in=cases_on_team_of(user))
     return (
-        Alert.objects.filter(resolved_at__isnull=True, case__in=cases)
-        .select_related("case")
+        alerts.select_related("case")
         .only(
             "pk",
             "kind",
