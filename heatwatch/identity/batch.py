@@ -226,12 +226,15 @@ def _levels_in_chunks(
     parts: list[engine.IntArray] = []
     total = max(len(li), 1)
     for start in range(0, len(li), _CHUNK):
+        # Levels fit in a byte: held for every pair until scoring, int64 would be 8× the memory.
         parts.append(
-            engine.compare(left, right, li[start : start + _CHUNK], ri[start : start + _CHUNK])
+            engine.compare(
+                left, right, li[start : start + _CHUNK], ri[start : start + _CHUNK]
+            ).astype(np.int8)
         )
         progress("comparing pairs", min(1.0, (start + _CHUNK) / total))
     if not parts:
-        return np.zeros((0, len(engine.NAMES)), dtype=np.int64)
+        return np.zeros((0, len(engine.NAMES)), dtype=np.int8)
     return np.concatenate(parts)
 
 

@@ -12,7 +12,7 @@ import math
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -131,13 +131,15 @@ class Table:
         self.family_sound = voc.codes(
             "~" + phonetic(f.family) if f.family else "" for f in features
         )
-        # Records that need the slower set-based checks (aliases, double family names).
-        self.name_forms: list[frozenset[str]] = []
-        self.alias_tokens: list[frozenset[str]] = []
+        # Records that need the set-based checks (aliases, double family names), and their
+        # token codes (arrays in ``sets``, built on first use, check many pairs at once).
         self.has_extra = np.zeros(n, dtype=bool)
         # 64-bit signatures of the name tokens: two records can share a token only if their
-        # signatures share a bit, which spares most pairs the exact set comparison.
+        # signatures share a bit, which spares most pairs the set comparison.
         self.signature = np.zeros(n, dtype=np.uint64)
+        form_codes: list[list[int]] = []
+        token_codes: list[list[int]] = []
+        code = voc.code
         for i, f in enumerate(features):
             extra = (*f.extra_given, *f.aliases)
             if extra or len(f.family_tokens) > 1:
@@ -145,13 +147,16 @@ class Table:
             forms: set[str] = set()
             for token in (f.given, *extra):
                 forms.update(canonical_forms(token))
-            self.name_forms.append(frozenset(forms))
-            tokens = frozenset((*extra, *f.family_tokens))
-            self.alias_tokens.append(tokens)
+            tokens = {*extra, *f.family_tokens}
+            forms.discard("")
+            tokens.discard("")
+            form_codes.append([code(t) for t in forms])
+            token_codes.append([code(t) for t in tokens])
             bits = 0
             for token in (*forms, *tokens, f.given, f.family):
                 bits |= 1 << _token_bit(token)
             self.signature[i] = bits
+        self._form_lists, self._token_lists = form_codes, token_codes
         self.year = np.array([int(f.dob[0:4]) if f.dob else 0 for f in features], dtype=np.int64)
         self.month = np.array([int(f.dob[5:7]) if f.dob else 0 for f in features], dtype=np.int64)
         self.day = np.array([int(f.dob[8:10]) if f.dob else 0 for f in features], dtype=np.int64)
@@ -171,6 +176,61 @@ class Table:
         self.family_tf = np.asarray(
             family_tf if family_tf is not None else np.zeros(n), dtype=float
         )
+
+    @cached_property
+    def sets(self) -> TokenSets:
+        """The set arrays, built when a comparison first needs them (an intake lookup seldom
+        does)."""
+        return TokenSets(*_token_sets(self._form_lists), *_token_sets(self._token_lists))
+
+
+def _token_sets(sets: list[list[int]]) -> tuple[IntArray, IntArray, IntArray]:
+    """Sets of token codes as CSR arrays (pointers, codes) and sorted ``record << 32 | code``
+    keys, for :func:`_shares` and :func:`_holds`."""
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    ptr = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(sizes)))
+    codes = np.fromiter((c for one in sets for c in one), dtype=np.int64, count=int(ptr[-1]))
+    records = np.repeat(np.arange(len(sets), dtype=np.int64), sizes)
+    return ptr, codes, np.sort((records << 32) | codes)
+
+
+def _member(queries: IntArray, keys: IntArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    if len(keys) == 0:
+        return np.zeros(len(queries), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.asarray(keys[at] == queries)
+
+
+def _shares(
+    ptr: IntArray, codes: IntArray, li: IntArray, keys: IntArray, ri: IntArray
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """For each pair, does left record ``li``'s set (ptr/codes) share a code with right record
+    ``ri``'s set (keys)?"""
+    starts = ptr[li]
+    sizes = ptr[li + 1] - starts
+    pair = np.repeat(np.arange(len(li), dtype=np.int64), sizes)
+    offsets = np.arange(len(pair), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    found = _member((ri[pair] << 32) | codes[starts[pair] + offsets], keys)
+    out = np.zeros(len(li), dtype=bool)
+    out[pair[found]] = True
+    return out
+
+
+def _holds(keys: IntArray, ri: IntArray, code: IntArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """For each pair, does right record ``ri``'s set (keys) hold ``code`` (-1: no)?"""
+    return (code >= 0) & _member((ri << 32) | np.maximum(code, 0), keys)
+
+
+@dataclass
+class TokenSets:
+    """A table's name forms and alias tokens as :func:`_token_sets` arrays."""
+
+    form_ptr: IntArray
+    form_codes: IntArray
+    form_keys: IntArray
+    token_ptr: IntArray
+    token_codes: IntArray
+    token_keys: IntArray
 
 
 @lru_cache(maxsize=100_000)
@@ -278,16 +338,18 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
     shared = (left.signature[li] & right.signature[ri]) != 0
     todo = np.flatnonzero(extra & (g_open | f_open) & shared)
     if len(todo):
-        l_forms, r_forms = left.name_forms, right.name_forms
-        l_tok, r_tok = left.alias_tokens, right.alias_tokens
-        l_given, r_given = left.given, right.given
-        l_fam, r_fam = left.family, right.family
-        lit, rit = li[todo], ri[todo]
-        for k, i, j in zip(todo.tolist(), lit.tolist(), rit.tolist(), strict=True):
-            if l_forms[i] & r_forms[j] or l_given[i] in r_tok[j] or r_given[j] in l_tok[i]:
-                alias[k] = True
-            if (l_tok[i] & r_tok[j]) or l_fam[i] in r_tok[j] or r_fam[j] in l_tok[i]:
-                fam_part[k] = True
+        lt, rt = li[todo], ri[todo]
+        ls, rs = left.sets, right.sets
+        alias[todo] = (
+            _shares(ls.form_ptr, ls.form_codes, lt, rs.form_keys, rt)
+            | _holds(rs.token_keys, rt, left.given_code[lt])
+            | _holds(ls.token_keys, lt, right.given_code[rt])
+        )
+        fam_part[todo] = (
+            _shares(ls.token_ptr, ls.token_codes, lt, rs.token_keys, rt)
+            | _holds(rs.token_keys, rt, left.family_code[lt])
+            | _holds(ls.token_keys, lt, right.family_code[rt])
+        )
     g_jw = np.zeros(n)
     g_need = np.flatnonzero(~g_null & ~g_exact & ~nick)
     g_jw[g_need] = _jw(left.given[li[g_need]], right.given[ri[g_need]])
@@ -384,16 +446,29 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
 
 
 def _explode(keys: Sequence[Iterable[str]], ids: dict[str, int]) -> tuple[IntArray, IntArray]:
-    records: list[int] = []
-    key_ids: list[int] = []
-    for index, record_keys in enumerate(keys):
-        for key in record_keys:
-            kid = ids.get(key)
-            if kid is None:
-                kid = ids[key] = len(ids)
-            records.append(index)
-            key_ids.append(kid)
-    return np.array(records, dtype=np.int64), np.array(key_ids, dtype=np.int64)
+    lists = [list(record_keys) for record_keys in keys]
+    sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    records = np.repeat(np.arange(len(lists), dtype=np.int64), sizes)
+    setdefault = ids.setdefault
+    # setdefault(key, len(ids)): a new key gets the next id, a known key keeps its own.
+    key_ids = np.fromiter(
+        (setdefault(key, len(ids)) for record_keys in lists for key in record_keys),
+        dtype=np.int64,
+        count=int(sizes.sum()),
+    )
+    return records, key_ids
+
+
+def unique_ints(values: IntArray, *, counts: bool = False) -> tuple[IntArray, IntArray]:
+    """The distinct values of an integer array, sorted, and (with ``counts``) how often each
+    occurs. Sort-based: on tens of millions of values it is many times faster than
+    ``np.unique``, whose hash-based path (numpy 2.3+) is slow on large int64 arrays."""
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[first, len(ordered)]) if counts else np.zeros(0, dtype=np.int64)
+    return ordered[first], sizes
 
 
 def _groups(records: IntArray, key_ids: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -433,7 +508,7 @@ def _pairs_within_groups(
     else:
         allowed = np.full(len(starts), max_block, dtype=np.int64)
     chunks: list[IntArray] = []
-    for size in np.unique(sizes):
+    for size in unique_ints(sizes)[0].tolist():
         if size < 2 or size > max_block:
             continue
         first = starts[(sizes == size) & (allowed >= size)]
@@ -448,7 +523,7 @@ def _pairs_within_groups(
     if not chunks:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    codes = np.unique(np.concatenate(chunks))
+    codes, _ = unique_ints(np.concatenate(chunks))
     return codes // n, codes % n
 
 
@@ -495,7 +570,7 @@ def link_pairs(
     if not chunks:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    codes = np.unique(np.concatenate(chunks))
+    codes, _ = unique_ints(np.concatenate(chunks))
     return codes // n_right, codes % n_right
 
 
@@ -660,7 +735,7 @@ def reasons(levels: Sequence[int]) -> list[tuple[str, str, bool]]:
 def _pack(levels: IntArray) -> IntArray:
     code = np.zeros(len(levels), dtype=np.int64)
     for c in range(levels.shape[1]):
-        code |= levels[:, c] << (_BITS * c)
+        code |= levels[:, c].astype(np.int64) << (_BITS * c)
     return code
 
 
@@ -722,7 +797,7 @@ def expectation_maximisation(
     iteration costs the number of distinct vectors, not the number of pairs. Returns (λ, m,
     iterations, converged).
     """
-    codes, counts_i = np.unique(_pack(levels), return_counts=True)
+    codes, counts_i = unique_ints(_pack(levels), counts=True)
     patterns = _unpack(codes)
     counts = counts_i.astype(float)
     m = {name: _initial_m(name) for name in NAMES}
@@ -771,11 +846,11 @@ def _sampled_pairs_on(
     about ``max_pairs`` pairs come out. Returns (left indexes, right indexes, number of all
     pairs of sampled records, agreeing or not).
     """
-    _, lcount = np.unique(left_key[left_key >= 0], return_counts=True)
+    _, lcount = unique_ints(left_key[left_key >= 0], counts=True)
     if right_key is None:
         expected = float((lcount.astype(float) ** 2).sum() / 2)
     else:
-        _, rcount = np.unique(right_key[right_key >= 0], return_counts=True)
+        _, rcount = unique_ints(right_key[right_key >= 0], counts=True)
         expected = float(lcount.astype(float).sum() * rcount.astype(float).max(initial=1))
     fraction = 1.0 if expected <= max_pairs else math.sqrt(max_pairs / expected)
     lsample = np.flatnonzero(rng.random(len(left_key)) < fraction)
