@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -107,9 +108,16 @@ def case_list(
                 )
             )
         )
-    return qs.annotate(
-        open_alerts=Count("alerts", filter=Q(alerts__resolved_at__isnull=True), distinct=True)
-    ).order_by("-opened_at", "-pk")
+    # A correlated count, not a join + GROUP BY: the database counts only the page's rows, and
+    # the paginator's COUNT(*) drops it.
+    open_alerts = (
+        Alert.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(open_alerts=Coalesce(Subquery(open_alerts), 0)).order_by("-opened_at", "-pk")
 
 
 def case_leads(*, cases: list[Case]) -> dict[int, CareTeamMember]:
