@@ -215,6 +215,12 @@ def _bump(case: Case, fields: list[str]) -> None:
     case.refresh_from_db(fields=["version"])
 
 
+def _resolve_alert(case: Case, key: str) -> None:
+    """The condition ``key`` no longer holds for ``case``: resolve its open alert now, rather
+    than at the next sweep."""
+    Alert.objects.filter(case=case, key=key, resolved_at__isnull=True).update(resolved_at=_now())
+
+
 def _require_open(case: Case) -> None:
     if case.status != CaseStatus.OPEN:
         raise CaseError(_("This case is closed. Reopen it first."))
@@ -622,9 +628,7 @@ def stabilisation_item_done(
     item.save(update_fields=["done_at", "done_by"])
     audit_log(action=Action.UPDATE, actor=by, obj=item, fields=["done_at"])
     _event(item.case, "stabilisation", f"Done: {StabilisationKind(item.kind).label}", by)
-    Alert.objects.filter(case=item.case, key=f"item:{item.pk}", resolved_at__isnull=True).update(
-        resolved_at=_now()
-    )
+    _resolve_alert(item.case, f"item:{item.pk}")
     return item
 
 
@@ -684,18 +688,12 @@ def contact_add(*, case: Case, by: User, kind: str, at: datetime, note: str = ""
     _event(
         case, "contact", f"Aftercare contact ({label})" if aftercare else f"Contact ({label})", by
     )
-    Alert.objects.filter(case=case, key="no_contact", resolved_at__isnull=True).update(
-        resolved_at=_now()
-    )
+    _resolve_alert(case, "no_contact")
     if (
         case.aftercare_check_in_on is not None
         and timezone.localdate(at) >= case.aftercare_check_in_on
     ):
-        Alert.objects.filter(
-            case=case,
-            key=_aftercare_key(case.aftercare_check_in_on),
-            resolved_at__isnull=True,
-        ).update(resolved_at=_now())
+        _resolve_alert(case, _aftercare_key(case.aftercare_check_in_on))
     return contact
 
 
@@ -889,9 +887,7 @@ def referral_reopen(*, referral: Referral, by: User, note: str) -> Referral:
     )
     referral.sent_at = referral.status_changed_at
     referral.save(update_fields=["sent_at"])
-    Alert.objects.filter(
-        case=referral.case, key=f"referral:{referral.pk}:declined", resolved_at__isnull=True
-    ).update(resolved_at=_now())
+    _resolve_alert(referral.case, f"referral:{referral.pk}:declined")
     return referral
 
 
@@ -1622,9 +1618,7 @@ def record_delete(*, obj: models.Model, by: User, reason: str) -> None:
             case=case, key__startswith=f"referral:{pk}:", resolved_at__isnull=True
         ).update(resolved_at=_now())
     if isinstance(obj, StabilisationItem):
-        Alert.objects.filter(case=case, key=f"item:{pk}", resolved_at__isnull=True).update(
-            resolved_at=_now()
-        )
+        _resolve_alert(case, f"item:{pk}")
     _event(case, "deleted", f"Deleted a {label} (reason in the audit log)", by)
 
 
@@ -2118,9 +2112,7 @@ def missing_report_record(
         f"{MissingReport.LABELS[which]} recorded{late}",
     )
     if episode.police_report_at and episode.national_report_at:
-        Alert.objects.filter(
-            case=episode.case, key=f"missing:{episode.pk}:reports", resolved_at__isnull=True
-        ).update(resolved_at=_now())
+        _resolve_alert(episode.case, f"missing:{episode.pk}:reports")
     return episode
 
 
@@ -2151,9 +2143,7 @@ def missing_return(
         ["returned_at", "found_where"],
         f"Returned from missing episode after {hours} hours",
     )
-    Alert.objects.filter(
-        case=episode.case, key=f"missing:{episode.pk}:open", resolved_at__isnull=True
-    ).update(resolved_at=_now())
+    _resolve_alert(episode.case, f"missing:{episode.pk}:open")
     return episode
 
 
