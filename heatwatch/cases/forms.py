@@ -60,6 +60,28 @@ def _organisations() -> Any:
     return Organisation.objects.filter(is_active=True).order_by("name")
 
 
+def _date_of_birth_or_age(form: forms.Form, data: dict[str, Any]) -> None:
+    if data.get("date_of_birth") and data.get("estimated_age") is not None:
+        form.add_error("estimated_age", _("Give a date of birth or an age, not both."))
+
+
+def _youth_input(d: dict[str, Any]) -> services.YouthInput:
+    """The youth fields of the intake and edit forms, as the services take them."""
+    return services.YouthInput(
+        legal_name=d["legal_name"],
+        aliases=[a.strip() for a in d["aliases"].split(";") if a.strip()],
+        date_of_birth=d["date_of_birth"],
+        estimated_age=d["estimated_age"],
+        gender=d["gender"],
+        languages=d["languages"],
+        city=d["city"],
+        in_foster_care=d["in_foster_care"],
+        on_probation=d["on_probation"],
+        guardian_contact=d["guardian_contact"],
+        safety_notes=d["safety_notes"],
+    )
+
+
 class IntakeForm(forms.Form):
     legal_name = forms.CharField(label=_("Name"), max_length=200)
     aliases = forms.CharField(
@@ -124,25 +146,11 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("date_of_birth") and data.get("estimated_age") is not None:
-            self.add_error("estimated_age", _("Give a date of birth or an age, not both."))
+        _date_of_birth_or_age(self, data)
         return data
 
     def to_input(self) -> services.YouthInput:
-        d = self.cleaned_data
-        return services.YouthInput(
-            legal_name=d["legal_name"],
-            aliases=[a.strip() for a in d["aliases"].split(";") if a.strip()],
-            date_of_birth=d["date_of_birth"],
-            estimated_age=d["estimated_age"],
-            gender=d["gender"],
-            languages=d["languages"],
-            city=d["city"],
-            in_foster_care=d["in_foster_care"],
-            on_probation=d["on_probation"],
-            guardian_contact=d["guardian_contact"],
-            safety_notes=d["safety_notes"],
-        )
+        return _youth_input(self.cleaned_data)
 
 
 class TeamAddForm(CasePageForm):
@@ -310,25 +318,11 @@ class YouthEditForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("date_of_birth") and data.get("estimated_age") is not None:
-            self.add_error("estimated_age", _("Give a date of birth or an age, not both."))
+        _date_of_birth_or_age(self, data)
         return data
 
     def to_input(self) -> services.YouthInput:
-        d = self.cleaned_data
-        return services.YouthInput(
-            legal_name=d["legal_name"],
-            aliases=[a.strip() for a in d["aliases"].split(";") if a.strip()],
-            date_of_birth=d["date_of_birth"],
-            estimated_age=d["estimated_age"],
-            gender=d["gender"],
-            languages=d["languages"],
-            city=d["city"],
-            in_foster_care=d["in_foster_care"],
-            on_probation=d["on_probation"],
-            guardian_contact=d["guardian_contact"],
-            safety_notes=d["safety_notes"],
-        )
+        return _youth_input(self.cleaned_data)
 
 
 class AlertResolveForm(forms.Form):
