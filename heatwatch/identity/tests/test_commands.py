@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import csv
+import os
+import pty
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+ROOT = Path(__file__).resolve().parents[3]
 HEADER = "record_id,given_name,family_name,aliases,dob,sex,city,postcode,phone,source\n"
 
 
@@ -128,3 +133,42 @@ def test_missing_files_fail_clearly(tmp_path):
         run("dedupe", str(no_id), "-o", str(tmp_path / "p.csv"))
     with pytest.raises(CommandError):
         run("dedupe", str(no_id), "-o", str(tmp_path / "p.csv"), "--threshold", "7")
+
+
+def _cli_stderr(args: list[str], *, terminal: bool) -> str:
+    """Run ``heatwatch identity …`` as a user does, stderr on a terminal (a pty) or a pipe."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "heatwatch.test_settings"}
+    command = [sys.executable, "-m", "heatwatch.cli", "identity", *args]
+    if not terminal:
+        done = subprocess.run(  # noqa: S603 - this project's CLI, fixed arguments
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+    leader, follower = pty.openpty()
+    with subprocess.Popen(  # noqa: S603 - this project's CLI, fixed arguments
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=follower
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closes when the command exits
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=120) == 0
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_progress_bar_on_a_terminal_only(synthetic, tmp_path):
+    records, _ = synthetic
+    pairs = str(tmp_path / "pairs.csv")
+    shown = _cli_stderr(["dedupe", str(records), "-o", pairs], terminal=True)
+    assert "[##############################] 100.0% scoring pairs" in shown
+    assert "blocking" in shown
+    piped = _cli_stderr(["dedupe", str(records), "-o", pairs], terminal=False)
+    assert "[" not in piped and "%" not in piped
