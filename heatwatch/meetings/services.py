@@ -46,9 +46,13 @@ STATEMENT = gettext_lazy(
     "briefings secure and destroy them after the meeting, and never use it for any other "
     "purpose."
 )
-# How many cases "Propose the agenda" adds at most.
-AGENDA_SIZE: int = getattr(settings, "HEATWATCH_MEETINGS_AGENDA_SIZE", 12)
 TEXT_LIMITS = {"name": 200, "location": 200, "notes": 10_000, "description": 2_000}
+
+
+def agenda_size() -> int:
+    """How many cases "Propose the agenda" adds at most (``HEATWATCH_MEETINGS_AGENDA_SIZE``),
+    read on each call so that a changed setting applies at once."""
+    return int(getattr(settings, "HEATWATCH_MEETINGS_AGENDA_SIZE", 12))
 
 
 class MeetingError(ValueError):
@@ -206,7 +210,7 @@ def agenda_propose(
     already on the agenda are skipped."""
     meeting = _locked(meeting, version)
     _require_not_closed(meeting)
-    candidates = agenda_candidates(meeting=meeting, limit=limit or AGENDA_SIZE)
+    candidates = agenda_candidates(meeting=meeting, limit=limit or agenda_size())
     position = _next_position(meeting)
     now = _now()
     items = []

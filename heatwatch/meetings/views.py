@@ -130,7 +130,7 @@ def _detail(
                 version_form=VersionForm(initial=version),
                 add_form=forms.get("add_form") or AgendaAddForm(initial=version),
                 propose_form=forms.get("propose_form")
-                or ProposeForm(initial={**version, "limit": services.AGENDA_SIZE}),
+                or ProposeForm(initial={**version, "limit": services.agenda_size()}),
                 invite_form=forms.get("invite_form") or InviteForm(),
                 action_form=forms.get("action_form") or ActionItemForm(meeting=meeting),
                 meeting_form_errors=forms.get("meeting_form"),

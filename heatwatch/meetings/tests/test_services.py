@@ -101,6 +101,13 @@ def test_proposal_skips_closed_cases_and_respects_the_limit(personas, meeting):
         add(meeting, personas, first)
 
 
+def test_proposal_size_follows_the_setting(personas, meeting, settings):
+    _cases(personas, 3)
+    settings.HEATWATCH_MEETINGS_AGENDA_SIZE = 2
+    items = services.agenda_propose(meeting=meeting, by=personas.coordinator, version=None)
+    assert len(items) == 2
+
+
 def test_reorder_remove_and_stale_version(personas, meeting):
     a, b, c = _cases(personas, 3)
     ia, ib, ic = (add(meeting, personas, x) for x in (a, b, c))
