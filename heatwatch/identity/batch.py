@@ -358,7 +358,12 @@ class Scores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def _rows(path: Path, on_error: ErrorFn) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    path: Path, on_error: ErrorFn, *, needs: tuple[tuple[str, ...], ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file with a header, as ``(line number, row)``; bad lines are reported
+    and skipped. ``needs``: column sets of which the header must hold one, or the whole file is
+    refused (a wrong header would make every line count for nothing)."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
@@ -371,6 +376,9 @@ def _rows(path: Path, on_error: ErrorFn) -> Iterator[tuple[int, dict[str, str]]]
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:
             raise InputError(f"{path}: the file is empty") from None
+        if needs and not any(set(columns) <= set(header) for columns in needs):
+            expected = " or ".join(",".join(columns) for columns in needs)
+            raise InputError(f"{path}: line 1: the header must name the columns {expected}")
         while True:
             try:
                 row = next(reader)
@@ -394,10 +402,13 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+_PAIR_COLUMNS = ("record_id_l", "record_id_r")
+
+
 def read_pairs(path: Path, *, on_error: ErrorFn, threshold: float = 0.0) -> set[tuple[str, str]]:
     """Pairs from a ``record_id_l,record_id_r[,probability]`` file (at or above threshold)."""
     pairs: set[tuple[str, str]] = set()
-    for line, row in _rows(path, on_error):
+    for line, row in _rows(path, on_error, needs=(_PAIR_COLUMNS,)):
         left, right = row.get("record_id_l", ""), row.get("record_id_r", "")
         if not left or not right:
             on_error(f"{path}: line {line}: record_id_l or record_id_r is empty; line skipped")
@@ -418,14 +429,16 @@ def evaluate(
 ) -> Scores:
     """Compare predicted pairs with the truth file (clusters or pairs)."""
     predicted_set = {_pair(a, b) for a, b in predicted}
-    rows = list(_rows(truth_path, on_error))
+    rows = list(_rows(truth_path, on_error, needs=(("record_id", "cluster_id"), _PAIR_COLUMNS)))
     if rows and "cluster_id" in rows[0][1]:
         cluster: dict[str, str] = {}
         sizes: dict[str, int] = {}
         for line, row in rows:
             record_id, cluster_id = row.get("record_id", ""), row.get("cluster_id", "")
             if not record_id or not cluster_id:
-                on_error(f"{truth_path}: line {line}: record_id or cluster_id is empty")
+                on_error(
+                    f"{truth_path}: line {line}: record_id or cluster_id is empty; line skipped"
+                )
                 continue
             cluster[record_id] = cluster_id
             sizes[cluster_id] = sizes.get(cluster_id, 0) + 1
@@ -436,7 +449,9 @@ def evaluate(
     for line, row in rows:
         left, right = row.get("record_id_l", ""), row.get("record_id_r", "")
         if not left or not right:
-            on_error(f"{truth_path}: line {line}: needs record_id_l and record_id_r")
+            on_error(
+                f"{truth_path}: line {line}: record_id_l or record_id_r is empty; line skipped"
+            )
             continue
         truth.add(_pair(left, right))
     return Scores(len(predicted_set), len(truth), len(predicted_set & truth))

@@ -117,6 +117,25 @@ def test_train_saves_a_model_that_dedupe_uses(synthetic, tmp_path):
     assert read_pairs(pairs)
 
 
+def test_evaluate_names_bad_lines_and_refuses_a_wrong_header(tmp_path):
+    pairs, truth = tmp_path / "pairs.csv", tmp_path / "truth.csv"
+    pairs.write_text("record_id_l,record_id_r,probability\na,b,0.9\nc,d,high\ne\nf,g,0.8\n")
+    truth.write_text("record_id_l,record_id_r\nb,a\n,x\n")
+    out, err = run("evaluate", str(pairs), str(truth))
+    assert f"{pairs}: line 3: probability is not a number; line skipped" in err
+    assert f"{pairs}: line 4: expected 3 fields, found 1; line skipped" in err
+    assert f"{truth}: line 3: record_id_l or record_id_r is empty; line skipped" in err
+    assert "precision 0.5000" in out and "recall    1.0000" in out
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("left,right\na,b\n")
+    with pytest.raises(CommandError, match="line 1: the header must name the columns"):
+        run("evaluate", str(pairs), str(wrong))
+    with pytest.raises(CommandError, match="record_id,cluster_id or record_id_l,record_id_r"):
+        run("evaluate", str(pairs), str(wrong))
+    with pytest.raises(CommandError, match="record_id_l,record_id_r"):
+        run("evaluate", str(wrong), str(truth))
+
+
 def test_missing_files_fail_clearly(tmp_path):
     missing = str(tmp_path / "nope.csv")
     with pytest.raises(CommandError, match="no such file"):
