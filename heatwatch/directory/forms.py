@@ -91,6 +91,10 @@ class ServiceForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One city, district or ZIP code per line. Leave empty for the whole county."),
     )
+    # An address typed without a scheme ("partner.example/intake") is taken as https.
+    intake_url = forms.URLField(
+        label=_("Web page"), required=False, max_length=200, assume_scheme="https"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -188,6 +192,10 @@ class ServiceForm(forms.ModelForm):
 class CapacityForm(forms.ModelForm):
     """The quick capacity update."""
 
+    # An address typed without a scheme ("partner.example/intake") is taken as https.
+    intake_url = forms.URLField(
+        label=_("Web page"), required=False, max_length=200, assume_scheme="https"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -92,6 +92,14 @@ def test_create_service(personas, advocate):
     assert "Trauma therapy" in page and "Spanish" in page
 
 
+def test_web_page_without_a_scheme_is_taken_as_https(personas, advocate):
+    advocate.post(
+        "/staff/directory/new/",
+        {**VALID, "organisation": personas.provider.pk, "intake_url": "harborlight.example/intake"},
+    )
+    assert Service.objects.get().intake_url == "https://harborlight.example/intake"
+
+
 def test_create_with_bad_input_keeps_what_was_typed(personas, advocate):
     response = advocate.post(
         "/staff/directory/new/",
