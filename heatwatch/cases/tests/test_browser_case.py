@@ -14,7 +14,7 @@ from heatwatch.cases import services
 from heatwatch.cases.models import Case, CaseStatus, ReferralStatus
 from heatwatch.cases.tests.conftest import make_service
 from heatwatch.conftest import PASSWORD, totp_code
-from heatwatch.core.tests.test_browser import AXE
+from heatwatch.core.tests.test_browser import axe_scan
 from heatwatch.tips import services as tip_services
 from heatwatch.tips.models import Channel
 
@@ -138,17 +138,7 @@ def test_full_case(browser, live_server, personas):
 
     # The case page, with every section filled, passes axe (no serious or critical issue).
     # (the coordinator's session: a TOTP code cannot be used twice)
-    scanning = browser.new_context(bypass_csp=True)
-    scanning.add_cookies(coordinator.context.cookies())
-    scanner = scanning.new_page()
-    scanner.goto(case_url)
-    scanner.add_script_tag(path=str(AXE))
-    result = scanner.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
-        })"""
-    )
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = axe_scan(browser, case_url, coordinator.context.cookies())
     assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
 
     # Fifteen days pass without a contact; the scheduled task raises the alerts.

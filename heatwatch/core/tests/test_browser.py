@@ -49,12 +49,18 @@ def test_staff_signs_in_with_two_factor_in_a_browser(page, live_server, personas
     assert violations == []
 
 
-def axe_scan(browser, url: str) -> list[dict]:
-    # axe is injected as an inline script, which our CSP forbids: only this scanning context
-    # bypasses CSP; the pages themselves are checked for CSP violations in other tests.
+def axe_scan(browser, url: str, cookies: list | None = None) -> list[dict]:
+    """The serious and critical WCAG 2.1 A/AA violations axe-core finds on ``url``.
+
+    axe is injected as an inline script, which our CSP forbids: only this scanning context
+    bypasses CSP; the pages themselves are checked for CSP violations in other tests. Staff
+    pages pass the signed-in context's ``cookies`` (a TOTP code cannot be used twice)."""
     context = browser.new_context(bypass_csp=True)
+    if cookies:
+        context.add_cookies(cookies)
     page = context.new_page()
     page.goto(url)
+    assert page.url == url, f"scanned {page.url} instead"  # e.g. sent to the sign-in page
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => await axe.run(document, {

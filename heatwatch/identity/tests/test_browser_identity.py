@@ -11,7 +11,7 @@ import pytest
 
 from heatwatch.audit.models import Action, AuditEntry
 from heatwatch.cases.tests.test_browser_case import form_of, sign_in
-from heatwatch.core.tests.test_browser import AXE
+from heatwatch.core.tests.test_browser import axe_scan
 from heatwatch.identity import services
 from heatwatch.identity.indexing import IdentityInput
 from heatwatch.identity.models import IdentityRecord, Merge, Person
@@ -20,25 +20,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _axe_serious(browser, cookies, url: str) -> list[tuple[str, str, int]]:
-    scanning = browser.new_context(bypass_csp=True)
-    scanning.add_cookies(cookies)
-    scanner = scanning.new_page()
-    scanner.goto(url)
-    scanner.add_script_tag(path=str(AXE))
-    result = scanner.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
-        })"""
-    )
-    scanning.close()
-    return [
-        (v["id"], v["help"], len(v["nodes"]))
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_lookup_compare_merge_and_undo(browser, live_server, personas):
@@ -92,7 +73,8 @@ def test_lookup_compare_merge_and_undo(browser, live_server, personas):
     page.get_by_role("heading", name=f"Person {absorbed} (merged in)").wait_for()
     page.get_by_text("day and month swapped").first.wait_for()
     assert page.get_by_text("Sky").count() >= 1  # the alias is shown for review
-    assert _axe_serious(browser, page.context.cookies(), page.url) == []
+    serious = axe_scan(browser, page.url, page.context.cookies())
+    assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
 
     # No reason, no merge; then the merge, with the history kept.
     merge_form = form_of(page, "Merge these people")

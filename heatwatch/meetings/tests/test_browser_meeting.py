@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from heatwatch.cases.tests.conftest import open_case
 from heatwatch.cases.tests.test_browser_case import form_of, sign_in
-from heatwatch.core.tests.test_browser import AXE
+from heatwatch.core.tests.test_browser import axe_scan
 from heatwatch.meetings.models import ActionItem, Meeting
 
 pytestmark = [
@@ -75,17 +75,7 @@ def test_full_meeting(browser, live_server, personas):
     assert csp_refusals == []
 
     # The meeting page, with every section filled, passes axe.
-    scanning = browser.new_context(bypass_csp=True)
-    scanning.add_cookies(coordinator.context.cookies())
-    scanner = scanning.new_page()
-    scanner.goto(meeting_url)
-    scanner.add_script_tag(path=str(AXE))
-    result = scanner.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
-        })"""
-    )
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = axe_scan(browser, meeting_url, coordinator.context.cookies())
     assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
 
     # The partner's inbox: mark it done.
