@@ -192,10 +192,6 @@ class ServiceForm(forms.ModelForm):
 class CapacityForm(forms.ModelForm):
     """The quick capacity update."""
 
-    # An address typed without a scheme ("partner.example/intake") is taken as https.
-    intake_url = forms.URLField(
-        label=_("Web page"), required=False, max_length=200, assume_scheme="https"
-    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -147,6 +147,7 @@ def test_capacity_quick_update(personas, advocate):
     service = make_service(personas.provider, capacity={"capacity": 5, "available_slots": 5})
     page = advocate.get(f"/staff/directory/{service.pk}/capacity/")
     assert page.status_code == 200 and 'name="available_slots"' in page.content.decode()
+    assert 'name="intake_url"' not in page.content.decode()  # the quick form: capacity only
     response = advocate.post(
         f"/staff/directory/{service.pk}/capacity/",
         {
