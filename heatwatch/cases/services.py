@@ -215,10 +215,12 @@ def _bump(case: Case, fields: list[str]) -> None:
     case.refresh_from_db(fields=["version"])
 
 
-def _resolve_alert(case: Case, key: str) -> None:
-    """The condition ``key`` no longer holds for ``case``: resolve its open alert now, rather
-    than at the next sweep."""
-    Alert.objects.filter(case=case, key=key, resolved_at__isnull=True).update(resolved_at=_now())
+def _resolve_alert(case: Case, key: str, *, at: datetime | None = None) -> None:
+    """The condition ``key`` no longer holds for ``case``: resolve its open alert now (or at
+    ``at``, the time of the change that ended it), rather than at the next sweep."""
+    Alert.objects.filter(case=case, key=key, resolved_at__isnull=True).update(
+        resolved_at=at or _now()
+    )
 
 
 def _require_open(case: Case) -> None:
@@ -833,11 +835,7 @@ def _transition(
         f"Referral to {referral.service.name}: {ReferralStatus(to).label}",
         by,
     )
-    Alert.objects.filter(
-        case=referral.case,
-        key=f"referral:{referral.pk}:unanswered",
-        resolved_at__isnull=True,
-    ).update(resolved_at=now)
+    _resolve_alert(referral.case, f"referral:{referral.pk}:unanswered", at=now)
     return referral
 
 
@@ -1816,9 +1814,7 @@ def plan_review_record(
     audit_log(action=Action.UPDATE, actor=by, obj=plan, fields=fields[:1] + fields[3:])
     what = "Plan reviewed" if reviewed else "Plan review date set"
     _event(case, "plan", f"{what}; next review {next_review_on.isoformat()}", by)
-    Alert.objects.filter(case=case, key="plan_review", resolved_at__isnull=True).update(
-        resolved_at=now
-    )
+    _resolve_alert(case, "plan_review", at=now)
     return plan
 
 
