@@ -179,7 +179,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Length and a common/breached list; deliberately no composition rules (ASVS 6.2).
+# Length, a common/breached list and a strength estimate; deliberately no composition rules
+# (ASVS 6.2).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -191,6 +192,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"max_length": 128},
     },
     {"NAME": "heatwatch.accounts.passwords.BreachedPasswordValidator"},
+    # zxcvbn's estimate (0-4), with the user's names as known words; its advice is the error.
+    {"NAME": "heatwatch.accounts.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
 # An installation may add its own list of breached passwords (one per line, optionally .gz).
 HEATWATCH_BREACHED_PASSWORDS_FILE = env_str("HEATWATCH_BREACHED_PASSWORDS_FILE")

@@ -1,14 +1,17 @@
 """Password rules for accounts (OWASP ASVS 5, level 3).
 
-At least 15 characters, long passphrases accepted, no composition rules, and refusal of
-passwords found on a common or breached list: Django's list of 20,000 common passwords plus,
-optionally, an installation's own list (``HEATWATCH_BREACHED_PASSWORDS_FILE``, one password per
-line, plain or .gz), e.g. an offline copy of a breach corpus.
+At least 15 characters, long passphrases accepted, no composition rules; a strength estimate
+(zxcvbn, score 3 of 4 at least, counting the user's own names as known words); and refusal of
+passwords found on a common or breached list: Django's 20,000 common passwords together with
+zxcvbn's 30,000 ranked passwords (40,101 different ones), plus, optionally, an installation's
+own list (``HEATWATCH_BREACHED_PASSWORDS_FILE``, one password per line, plain or .gz), e.g. an
+offline copy of a breach corpus.
 """
 
 from __future__ import annotations
 
 import gzip
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,9 @@ from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 
 class MaximumLengthValidator:
@@ -53,7 +58,11 @@ def _extra_list(path: str) -> frozenset[str]:
 
 
 class BreachedPasswordValidator(CommonPasswordValidator):
-    """Django's common-password list, plus the installation's breached list when configured."""
+    """Django's and zxcvbn's common-password lists, plus the installation's breached list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords = self.passwords | {p.strip().lower() for p in FREQUENCY_LISTS["passwords"]}
 
     def validate(self, password: str, user: Any = None) -> None:
         super().validate(password, user)
@@ -66,3 +75,78 @@ class BreachedPasswordValidator(CommonPasswordValidator):
 
     def get_help_text(self) -> str:
         return _("It cannot be a common password or one known from a data breach.")
+
+
+# zxcvbn's advice, in English in the package; listed here so that it is translated with ours.
+_FEEDBACK = {
+    text: gettext_lazy(text)
+    for text in (
+        "Use a few words, avoid common phrases.",
+        "No need for symbols, digits, or uppercase letters.",
+        "Add another word or two. Uncommon words are better.",
+        "Straight rows of keys are easy to guess.",
+        "Short keyboard patterns are easy to guess.",
+        "Use a longer keyboard pattern with more turns.",
+        'Repeats like "aaa" are easy to guess.',
+        'Repeats like "abcabcabc" are only slightly harder to guess than "abc".',
+        "Avoid repeated words and characters.",
+        'Sequences like "abc" or "6543" are easy to guess.',
+        "Avoid sequences.",
+        "Recent years are easy to guess.",
+        "Avoid recent years.",
+        "Avoid years that are associated with you.",
+        "Dates are often easy to guess.",
+        "Avoid dates and years that are associated with you.",
+        "This is a top-10 common password.",
+        "This is a top-100 common password.",
+        "This is a very common password.",
+        "This is similar to a commonly used password.",
+        "A word by itself is easy to guess.",
+        "Names and surnames by themselves are easy to guess.",
+        "Common names and surnames are easy to guess.",
+        "Capitalization doesn't help very much.",
+        "All-uppercase is almost as easy to guess as all-lowercase.",
+        "Reversed words aren't much harder to guess.",
+        "Predictable substitutions like '@' instead of 'a' don't help very much.",
+    )
+}
+
+
+def _user_inputs(user: Any) -> list[str]:
+    """The user's own words (username, e-mail and its parts, names) that an attacker would try."""
+    if user is None:
+        return []
+    words: list[str] = []
+    for attribute in ("username", "email", "first_name", "last_name"):
+        value = str(getattr(user, attribute, "") or "").strip().lower()
+        if value:
+            words.append(value)
+            words.extend(part for part in re.split(r"[\W_]+", value) if len(part) > 2)
+    return words
+
+
+class StrengthValidator:
+    """Refuse passwords that zxcvbn estimates as guessable (score below ``min_score``, of 4).
+
+    The user's username, e-mail address and names count as known words, and zxcvbn's advice
+    is the error message.
+    """
+
+    def __init__(self, min_score: int = 3, max_length: int = 128) -> None:
+        self.min_score = min_score
+        self.max_length = max_length  # MaximumLengthValidator refuses anything longer
+
+    def validate(self, password: str, user: Any = None) -> None:
+        result = zxcvbn(
+            password[: self.max_length], user_inputs=_user_inputs(user), max_length=self.max_length
+        )
+        if result["score"] >= self.min_score:
+            return
+        feedback = result["feedback"]
+        advice = [feedback["warning"], *feedback["suggestions"]]
+        parts = [_("This password is too easy to guess.")]
+        parts += [str(_FEEDBACK.get(text, text)) for text in advice if text]
+        raise ValidationError(" ".join(parts), code="password_too_guessable")
+
+    def get_help_text(self) -> str:
+        return _("It must be hard to guess: several uncommon words work well.")

@@ -72,3 +72,57 @@ def test_weak_password_leaves_no_account_behind():
     from heatwatch.accounts.models import User
 
     assert not User.objects.filter(username="weak").exists()
+
+
+# --- strength estimate and the larger common-password list (issue 10, finding 9) ----------------
+
+
+@pytest.mark.parametrize(
+    ("password", "feedback"),
+    [
+        ("aaaaaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess.'),
+        ("passwordpassword", "Avoid repeated words and characters."),
+    ],
+)
+def test_guessable_passwords_are_refused_with_a_clear_message(password, feedback):
+    with pytest.raises(ValidationError) as exc:
+        validate_password(password)
+    messages = " ".join(exc.value.messages)
+    assert "too easy to guess" in messages
+    assert feedback in messages  # the estimator's own advice is shown
+
+
+def test_good_passphrases_are_accepted():
+    from heatwatch.accounts.seed import DEMO_PASSWORD
+    from heatwatch.conftest import PASSWORD
+
+    for password in (DEMO_PASSWORD, PASSWORD, "lantern orchard mosaic tuesday"):
+        validate_password(password)
+
+
+@pytest.mark.django_db
+def test_strength_takes_the_users_own_names_into_account():
+    from heatwatch.accounts.models import User
+    from heatwatch.accounts.passwords import StrengthValidator
+
+    user = User(
+        username="zobuya", email="zobuya@example.test", first_name="Zephyrine", last_name="Obuya"
+    )
+    StrengthValidator().validate("zobuyazephyrine")  # strong for a stranger
+    with pytest.raises(ValidationError) as exc:
+        StrengthValidator().validate("zobuyazephyrine", user)  # not when it is your own name
+    assert exc.value.code == "password_too_guessable"
+
+
+def test_the_common_list_is_larger_than_djangos():
+    from heatwatch.accounts.passwords import BreachedPasswordValidator
+
+    django_list = CommonPasswordValidator().passwords
+    ours = BreachedPasswordValidator().passwords
+    assert django_list < ours
+    assert len(ours) > 40_000
+    # On zxcvbn's ranked list, not on Django's, and 15+ characters long.
+    assert "momsanaladventure" not in django_list
+    with pytest.raises(ValidationError) as exc:
+        validate_password("momsanaladventure")
+    assert "too common" in str(exc.value)
