@@ -239,6 +239,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 HEATWATCH_BEHIND_PROXY = env_bool("HEATWATCH_BEHIND_PROXY", False)
 if HEATWATCH_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Rate-limit keying secret shared by several app servers (never stored in the database; unset:
+# a random key per server held in memory only). See heatwatch/core/ratelimit.py.
+HEATWATCH_RATELIMIT_SECRET = env_secret("HEATWATCH_RATELIMIT_SECRET")
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -17,19 +17,11 @@ class PeriodicJob(models.Model):
         return self.name
 
 
-class RateSalt(models.Model):
-    """A random salt per day. Rate-limit keys are HMACs of the client address with the day's
-    salt; old salts are deleted, after which yesterday's keys cannot be linked to anyone."""
-
-    day = models.DateField(unique=True)
-    salt = models.CharField(max_length=64)
-
-    def __str__(self) -> str:
-        return str(self.day)
-
-
 class RateCounter(models.Model):
-    """Hits of one (scope, key) in one fixed window."""
+    """Hits of one (scope, key) in one fixed window.
+
+    ``key`` is an HMAC whose keying secret is never stored (heatwatch.core.ratelimit).
+    """
 
     scope = models.CharField(max_length=50)
     key = models.CharField(max_length=64)

@@ -9,5 +9,5 @@ from heatwatch.core import ratelimit
 
 @task()
 def prune_rate_limits() -> None:
-    """Forget rate-limit counters older than two days and salts older than yesterday."""
+    """Forget rate-limit counters older than two days."""
     ratelimit.prune()

@@ -43,6 +43,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-access-log", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Draw the in-memory rate-limit key here, before gunicorn forks: every worker (also one
+        # restarted later) inherits the same key, so limits are per server, not per worker.
+        from heatwatch.core import ratelimit  # noqa: F401
+
         config = {
             "bind": options["bind"],
             "workers": options["workers"],
