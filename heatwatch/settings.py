@@ -63,6 +63,12 @@ HEATWATCH_FIELD_KEYS: str = _secrets["HEATWATCH_FIELD_KEYS"] or ""
 HEATWATCH_INDEX_KEY: str = _secrets["HEATWATCH_INDEX_KEY"] or ""
 # Key for the audit log's HMAC hash chain.
 HEATWATCH_AUDIT_KEY: str = _secrets["HEATWATCH_AUDIT_KEY"] or ""
+# Signed checkpoints of the audit chain are appended here, outside the database (docs/audit.md);
+# an empty value switches them off. Optionally e-mailed to these addresses too.
+HEATWATCH_AUDIT_CHECKPOINT_FILE = env_str(
+    "HEATWATCH_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.log")
+)
+HEATWATCH_AUDIT_CHECKPOINT_EMAILS = env_list("HEATWATCH_AUDIT_CHECKPOINT_EMAILS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

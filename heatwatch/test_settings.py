@@ -24,6 +24,8 @@ STORAGES = {
 }
 INSTALLED_APPS = ["heatwatch.testing", *INSTALLED_APPS, "heatwatch.lib.tests.encrypted_testapp"]
 SECURE_SSL_REDIRECT = False
+# No shared checkpoint file across test databases: a test that needs one points it at tmp_path.
+HEATWATCH_AUDIT_CHECKPOINT_FILE = ""
 # Transactional tests with serialized_rollback reload every table after a flush; the audit
 # head row only ever moves forward, and audit_log recreates it for an empty log.
 TEST_NON_SERIALIZED_APPS = ["heatwatch.audit"]

@@ -18,9 +18,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from heatwatch.api.auth import StaffSessionAuth
+from heatwatch.api.errors import errors
 from heatwatch.cases import selectors, services
 from heatwatch.cases.models import (
     Alert,
@@ -29,12 +30,9 @@ from heatwatch.cases.models import (
     ReferralStatus,
 )
 from heatwatch.cases.permissions import can_use_cases
+from heatwatch.core.pagination import BoundedPageNumberPagination
 
 router = Router(tags=["cases"], auth=StaffSessionAuth())
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class CaseListOut(Schema):
@@ -182,11 +180,11 @@ def _inbox_row(referral: Any) -> dict[str, Any]:
 
 @router.get(
     "",
-    response={200: list[CaseListOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: list[CaseListOut], **errors(401, 403, 422)},
     summary="Cases I may open (staff)",
     operation_id="cases_list",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=200)
 def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> QuerySet[Case]:
     """Coordinators see every case; others the cases of their care teams (and of an active
     break-glass grant). References, statuses and dates only: no youth field."""
@@ -197,22 +195,22 @@ def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> QuerySet[Case
 
 @router.get(
     "/alerts",
-    response={200: list[AlertOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: list[AlertOut], **errors(401, 403, 422)},
     summary="Open alerts of my cases (all cases for coordinators)",
     operation_id="cases_alerts",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=200)
 def alert_list(request: HttpRequest) -> QuerySet[Alert]:
     return selectors.alerts_for(user=_case_staff(request))
 
 
 @router.get(
     "/referrals",
-    response={200: list[InboxOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: list[InboxOut], **errors(401, 403, 422)},
     summary="Referrals to my agency's services (open ones, oldest first)",
     operation_id="cases_referral_inbox",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=200)
 def referral_inbox(request: HttpRequest) -> list[dict[str, Any]]:
     referrals = selectors.referral_inbox(user=_case_staff(request))
     return [_inbox_row(r) for r in referrals]
@@ -220,7 +218,7 @@ def referral_inbox(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/referrals/{int:referral_id}",
-    response={200: InboxDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: InboxDetailOut, **errors(401, 403, 404)},
     summary="One referral to my agency, with the fields the sender shared (audited)",
     operation_id="cases_referral_get",
 )
@@ -238,14 +236,7 @@ def referral_get(request: HttpRequest, referral_id: int) -> dict[str, Any]:
 
 @router.post(
     "/referrals/{int:referral_id}/answer",
-    response={
-        200: InboxOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },  # fmt: skip
+    response={200: InboxOut, **errors(400, 401, 403, 404, 409, 411, 422)},
     summary="Accept, decline, record first contact, complete or drop a referral",
     operation_id="cases_referral_answer",
 )
@@ -267,7 +258,7 @@ def referral_answer(request: HttpRequest, referral_id: int, payload: AnswerIn) -
 
 @router.get(
     "/{reference}",
-    response={200: CaseDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CaseDetailOut, **errors(401, 403, 404)},
     summary="One case in full (care team and coordinators; audited)",
     operation_id="cases_get",
 )

@@ -20,11 +20,13 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as Response
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from heatwatch.api.auth import ApiTokenAuth, StaffSessionAuth
+from heatwatch.api.errors import errors
 from heatwatch.api.models import ApiToken, Scope
+from heatwatch.core.pagination import BoundedPageNumberPagination
 from heatwatch.tips import selectors, services
 from heatwatch.tips.models import AgeRange, Channel, RedFlag, Status, Tip, Urgency
 from heatwatch.tips.permissions import can_see_tips
@@ -38,22 +40,6 @@ router = Router(tags=["tips"])
 
 
 # --- schemas ----------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-class FieldErrorOut(Schema):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[FieldErrorOut] | str = Field(
-        ..., description="The field errors, or one message when a tip rule is broken."
-    )
 
 
 class TipIn(Schema):
@@ -188,14 +174,7 @@ def _limit_body(max_bytes: int) -> Callable[[Callable[..., Any]], Callable[..., 
 @router.post(
     "",
     auth=ApiTokenAuth(scope=Scope.TIPS_SUBMIT),
-    response={
-        201: TipCreatedOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        413: ErrorOut,
-        422: ValidationErrorOut,
-    },
+    response={201: TipCreatedOut, **errors(400, 401, 403, 411, 413, 422)},
     exclude_none=True,
     summary="Submit a tip (partner hotline)",
     operation_id="tips_submit",
@@ -236,11 +215,11 @@ def tip_submit(request: HttpRequest, payload: TipIn) -> Response[dict[str, Any]]
 @router.get(
     "",
     auth=StaffSessionAuth(),
-    response={200: list[TipListOut], 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut},
+    response={200: list[TipListOut], **errors(401, 403, 422)},
     summary="The tip queue (staff)",
     operation_id="tips_list",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=100)
 def tip_list(request: HttpRequest, filters: Query[TipFilter]) -> QuerySet[Tip]:
     """Most urgent and oldest first. Coordinators see every tip; officers see the tips referred
     to their agency. Other roles get 403."""
@@ -259,7 +238,7 @@ def tip_list(request: HttpRequest, filters: Query[TipFilter]) -> QuerySet[Tip]:
 @router.get(
     "/{int:tip_id}",
     auth=StaffSessionAuth(),
-    response={200: TipDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: TipDetailOut, **errors(401, 403, 404)},
     summary="One tip in full (staff, audited)",
     operation_id="tips_get",
 )
