@@ -8,10 +8,15 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from heatwatch.accounts import services
-from heatwatch.accounts.models import Organisation, OrganisationType, Role, User
+from heatwatch.accounts.models import (
+    Organisation,
+    OrganisationType,
+    Role,
+    TOTPAuthenticator,
+    User,
+)
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -53,13 +58,13 @@ def make_user(username: str, *, device: bool = True) -> User:
         username=username, email=f"{username}@example.test", password=PASSWORD, by=None
     )
     if device:
-        TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        TOTPAuthenticator.objects.create(user=user, name="default", confirmed=True)
     return user
 
 
 def totp_code(user: User) -> str:
     """The current code of the user's authenticator, as their phone would show it."""
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = TOTPAuthenticator.objects.get(user=user, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
@@ -104,7 +109,7 @@ def personas(db: None) -> Personas:
 def login_verified(client: Client, user: User) -> Client:
     """Sign ``user`` in as if they had entered their password and a valid TOTP code."""
     client.force_login(user)
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = TOTPAuthenticator.objects.get(user=user, confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

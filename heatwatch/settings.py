@@ -214,6 +214,8 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Rows hold an HMAC of the cookie and encrypted data: a database copy opens no session.
+SESSION_ENGINE = "heatwatch.accounts.sessions"
 
 # Lockout per account (never per IP or globally): 5 failures, then 10 minutes.
 AXES_FAILURE_LIMIT = env_int("HEATWATCH_LOCKOUT_FAILURES", 5)

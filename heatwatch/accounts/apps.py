@@ -7,4 +7,21 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organisations"
 
     def ready(self) -> None:
+        from two_factor.plugins.registry import GeneratorMethod, registry
+
         from heatwatch.accounts import receivers  # noqa: F401  (connects auth signals)
+        from heatwatch.accounts.models import TOTPAuthenticator
+
+        class EncryptedGeneratorMethod(GeneratorMethod):  # type: ignore[misc]
+            """The authenticator-app method, with devices whose seeds are encrypted."""
+
+            def get_devices(self, user):  # type: ignore[no-untyped-def]
+                return TOTPAuthenticator.objects.filter(user=user)
+
+            def recognize_device(self, device):  # type: ignore[no-untyped-def]
+                return isinstance(device, TOTPAuthenticator)
+
+        # The setup wizard's form is still two_factor's TOTPDeviceForm; the setup view
+        # (accounts.views.EnrolSetupView) stores the device through accounts.services.
+        registry.unregister("generator")
+        registry.register(EncryptedGeneratorMethod())

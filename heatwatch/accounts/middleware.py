@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from two_factor.utils import default_device
 
+from heatwatch.accounts import enrolment
 from heatwatch.accounts.permissions import CMS_ROLES, has_role, is_verified
 
 SESSION_STARTED_KEY = "hw_session_started"
@@ -53,24 +54,35 @@ class SessionTimeoutMiddleware:
 class RequireTwoFactorMiddleware:
     """Every staff and CMS page needs a user who signed in with a second factor.
 
-    Anonymous visitors go to the login page; a user without a device goes to set one up; a
-    signed-in but unverified session (e.g. from another login path) is ended.
+    Anonymous visitors go to the login page. A user without a device reaches the
+    authenticator setup only with an enrolment link issued by an administrator (or right after
+    re-authenticating to replace their authenticator); otherwise they get a page saying to ask
+    an administrator, and nothing else. A signed-in but unverified session of a user who has a
+    device (e.g. from another login path) is ended.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self._exempt: tuple[str, ...] | None = None
+        self._enrolment: tuple[str, ...] | None = None
 
     def exempt_paths(self) -> tuple[str, ...]:
         if self._exempt is None:
             self._exempt = (
                 reverse("two_factor:login"),
-                reverse("two_factor:setup"),
-                reverse("two_factor:qr"),
-                reverse("two_factor:setup_complete"),
+                reverse("two_factor:setup_complete"),  # needs a verified session itself
                 reverse("staff:logout"),
             )
         return self._exempt
+
+    def enrolment_paths(self) -> tuple[str, ...]:
+        """Pages a signed-in user without a device may open on the way to a first device."""
+        if self._enrolment is None:
+            self._enrolment = (
+                reverse("staff:enrolment_needed"),
+                reverse("staff:enrol", kwargs={"token": "x"}).removesuffix("x/"),
+            )
+        return self._enrolment
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
@@ -80,13 +92,15 @@ class RequireTwoFactorMiddleware:
                 return redirect_to_login(request.get_full_path())
             if not is_verified(user):
                 # django-two-factor-auth asks for a code only for the device named
-                # "default"; a user without one is sent to set it up.
+                # "default". A password alone never leads to setting one up: that needs an
+                # enrolment link (or a fresh re-authentication, checked by the setup view).
                 if default_device(user) is None:
-                    messages.info(
-                        request,
-                        _("Staff accounts need two-factor authentication. Set it up to go on."),
-                    )
-                    return redirect("two_factor:setup")
+                    if path.startswith(self.enrolment_paths()):
+                        return self.get_response(request)
+                    setup = (reverse("two_factor:setup"), reverse("two_factor:qr"))
+                    if path in setup and enrolment.may_enrol(request):
+                        return self.get_response(request)
+                    return redirect("staff:enrolment_needed")
                 logout(request)
                 return redirect_to_login(request.get_full_path())
             if path.startswith("/cms/") and not has_role(user, *CMS_ROLES):

@@ -12,6 +12,10 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from heatwatch.lib.fields import EncryptedTextField
 
 
 class OrganisationType(models.TextChoices):
@@ -104,3 +108,57 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.organisation}"
+
+
+class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP) whose seed is stored encrypted with the field keys.
+
+    django-otp's own ``TOTPDevice`` keeps the seed as plain hex, so a database copy would hold
+    every staff member's second factor. This device has the same fields and behaviour (its
+    methods are django-otp's own) but ``key`` is an :class:`EncryptedTextField`: AES-GCM with
+    the rotatable HEATWATCH_FIELD_KEYS, re-encrypted by ``heatwatch keys rotate`` like every
+    other encrypted field. django-otp finds it as one of the user's devices; the login asks a
+    code of the one named "default".
+    """
+
+    key = EncryptedTextField(default=default_key)  # the seed, hex, as TOTPDevice.key
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+
+    # django-otp's TOTP logic, unchanged: it only reads the attributes above.
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+
+class EnrolmentLink(models.Model):
+    """A one-time, expiring link an administrator issues so a user can set up two-factor.
+
+    Without one, a password alone never reaches the authenticator setup. Only a keyed hash of
+    the link's token is stored, so the database does not hold usable links either.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"enrolment link for {self.user} (until {self.expires_at:%Y-%m-%d %H:%M})"

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import random
 
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
 from heatwatch.accounts import services
-from heatwatch.accounts.models import Organisation, OrganisationType, Role, User
+from heatwatch.accounts.models import (
+    Organisation,
+    OrganisationType,
+    Role,
+    TOTPAuthenticator,
+    User,
+)
+
+# Every seeded account has an address at this (reserved, fictional) domain.
+DEMO_EMAIL_DOMAIN = "bayview.example"
 
 # Known only to the demo; the demo prints it. Never created in production (see seed command).
 DEMO_PASSWORD = "bayview-demo-passphrase"  # noqa: S105 - printed by the demo on purpose
@@ -65,7 +72,7 @@ def _user(username: str, first: str, last: str, password: str | None) -> User:
     if user is None:
         user = services.user_create(
             username=username,
-            email=f"{username}@bayview.example",
+            email=f"{username}@{DEMO_EMAIL_DOMAIN}",
             first_name=first,
             last_name=last,
             password=password,
@@ -82,18 +89,31 @@ def seed_accounts(*, scale: int, rng: random.Random, demo: bool) -> list[str]:
         role = STAFF_ROLE.get(org.type, Role.ADVOCATE)  # type: ignore[call-overload]
         for i in range(scale * 3):
             username = f"{org.slug[:40]}-{i + 1}"
-            if User.objects.filter(username=username).exists():
-                continue
-            user = _user(username, rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), None)
-            services.membership_grant(user=user, organisation=org, role=role, by=None)
-            created += 1
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = _user(username, rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), None)
+                services.membership_grant(user=user, organisation=org, role=role, by=None)
+                created += 1
+            if demo:
+                _give_authenticator(user)
     report = [f"Organisations: {len(orgs)}; generated staff accounts: {created}"]
     if demo:
         for username, first, last, org_name, role in PERSONAS:
             user = _user(username, first, last, DEMO_PASSWORD)
             services.membership_grant(user=user, organisation=orgs[org_name], role=role, by=None)
-            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                # "default" is the device django-two-factor-auth asks a code for.
-                TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+            _give_authenticator(user)
         report.append(f"Demo logins: {', '.join(p[0] for p in PERSONAS)}")
     return report
+
+
+def _give_authenticator(user: User) -> None:
+    """Every demo account has an authenticator (``heatwatch demo-code USER`` shows its code),
+    so none of them is an account whose password alone would lead to enrolment."""
+    if not TOTPAuthenticator.objects.filter(user=user, confirmed=True).exists():
+        # "default" is the device django-two-factor-auth asks a code for.
+        TOTPAuthenticator.objects.create(user=user, name="default", confirmed=True)
+
+
+def is_demo_account(user: User) -> bool:
+    """True for the accounts the seed creates (synthetic, at the fictional domain)."""
+    return user.email.lower().endswith("@" + DEMO_EMAIL_DOMAIN)

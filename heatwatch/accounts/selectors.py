@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from heatwatch.accounts.models import Membership, Organisation, User
+from heatwatch.accounts.models import EnrolmentLink, Membership, Organisation, User
 
 
 def users_with_role(
@@ -26,3 +27,17 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
         .select_related("organisation")
         .order_by("organisation__name", "role")
     )
+
+
+def enrolment_link_valid(
+    *, user: User, token_hash: str | None = None, link_id: int | None = None
+) -> EnrolmentLink | None:
+    """The user's unused, unexpired, unrevoked enrolment link with this token hash or id."""
+    links = EnrolmentLink.objects.filter(
+        user=user, used_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    )
+    if token_hash is not None:
+        return links.filter(token_hash=token_hash).first()
+    if link_id is not None:
+        return links.filter(pk=link_id).first()
+    return None

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+from datetime import timedelta
 
+import django_otp
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from heatwatch.accounts.models import Membership, Organisation, Role, User
+from heatwatch.accounts.models import (
+    EnrolmentLink,
+    Membership,
+    Organisation,
+    Role,
+    TOTPAuthenticator,
+    User,
+)
 from heatwatch.accounts.permissions import CMS_ROLES, role_allowed_in
-from heatwatch.audit.models import Action
+from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 
 # Wagtail's own groups (created by its migrations); coordinators edit and publish pages.
@@ -220,3 +237,192 @@ def organisation_update(
     organisation.save()
     audit_log(action=Action.UPDATE, actor=by, obj=organisation, fields=changed)
     return organisation
+
+
+# --- two-factor enrolment and management ------------------------------------------------------
+# Every change to a user's second factor is audited in its transaction and e-mailed to the user
+# once it has committed. See docs/security.md, "Signing in".
+
+ENROLMENT_LINK_HOURS = 72
+BACKUP_CODE_COUNT = 10
+
+
+def _keyed_hash(label: str, value: str) -> str:
+    """HMAC-SHA256 of ``value`` with HEATWATCH_INDEX_KEY, a secret never in the database."""
+    secret = str(getattr(settings, "HEATWATCH_INDEX_KEY", "") or "").encode("utf-8")
+    if len(secret) < 32:
+        raise AccountError("HEATWATCH_INDEX_KEY is not configured.")
+    message = label.encode("utf-8") + b"\x00" + value.encode("utf-8")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def enrolment_token_hash(token: str) -> str:
+    """What is stored of an enrolment link's token."""
+    return _keyed_hash("accounts.enrolmentlink.token", token)
+
+
+def backup_code_hash(code: str) -> str:
+    """What is stored of a backup code (StaticToken.token holds 16 characters)."""
+    return _keyed_hash("accounts.backupcode", code.strip().lower().replace(" ", ""))[:16]
+
+
+def enrolment_link_url(token: str) -> str:
+    """The absolute address of an enrolment link."""
+    base = str(settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    return base + reverse("staff:enrol", kwargs={"token": token})
+
+
+def _link_hours() -> int:
+    return int(getattr(settings, "HEATWATCH_ENROLMENT_LINK_HOURS", ENROLMENT_LINK_HOURS))
+
+
+@transaction.atomic
+def enrolment_link_issue(*, user: User, by: User | None) -> tuple[EnrolmentLink, str]:
+    """Issue a one-time, expiring link for ``user`` to set up two-factor authentication.
+
+    Earlier unused links of the user stop working. Returns the link and its address; the
+    address is e-mailed to the user once the transaction commits and is never stored (only a
+    keyed hash of its token is), so show it to the administrator now or never.
+    """
+    if not user.is_active:
+        raise AccountError(_("The account is disabled; enable it first."))
+    now = timezone.now()
+    EnrolmentLink.objects.filter(user=user, used_at=None, revoked_at=None).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    link = EnrolmentLink.objects.create(
+        user=user,
+        token_hash=enrolment_token_hash(token),
+        issued_by=by,
+        expires_at=now + timedelta(hours=_link_hours()),
+    )
+    audit_log(action=Action.SECURITY, actor=by, obj=user, reason="two-factor enrolment link issued")
+    url = enrolment_link_url(token)
+    _mail_on_commit(user, "enrolment_link", url=url, hours=_link_hours())
+    return link, url
+
+
+def _delete_devices(user: User) -> int:
+    deleted = 0
+    for model in django_otp.device_classes():
+        count, _rows = model.objects.filter(user=user).delete()
+        deleted += count
+    return deleted
+
+
+@transaction.atomic
+def two_factor_enrol(
+    *,
+    user: User,
+    key: str,
+    link: EnrolmentLink | None,
+    digits: int = 6,
+    step: int = 30,
+    t0: int = 0,
+    drift: int = 0,
+    tolerance: int = 1,
+) -> TOTPAuthenticator:
+    """Record ``user``'s new authenticator (seed ``key``, hex), stored encrypted.
+
+    The first enrolment needs a valid enrolment ``link``, which is used up here; ``link=None``
+    is for a user who has just re-authenticated with password and code (the view checks). Any
+    earlier device of the user is removed.
+    """
+    if link is not None:
+        locked = (
+            EnrolmentLink.objects.select_for_update()
+            .filter(pk=link.pk, user=user, used_at=None, revoked_at=None)
+            .first()
+        )
+        if locked is None or locked.expires_at <= timezone.now():
+            raise AccountError(_("This enrolment link is no longer valid."))
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+    _delete_devices(user)
+    device = TOTPAuthenticator.objects.create(
+        user=user,
+        name="default",
+        confirmed=True,
+        key=key,
+        digits=digits,
+        step=step,
+        t0=t0,
+        drift=drift,
+        tolerance=tolerance,
+    )
+    audit_log(
+        action=Action.SECURITY,
+        actor=user,
+        obj=user,
+        reason="two-factor authenticator enrolled" + (" with an enrolment link" if link else ""),
+    )
+    _notify_on_commit(user, "two_factor_enrolled")
+    return device
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User, by: User) -> None:
+    """Remove every second factor of ``user`` (the view has checked password and code)."""
+    _delete_devices(user)
+    audit_log(action=Action.SECURITY, actor=by, obj=user, reason="two-factor disabled")
+    _notify_on_commit(user, "two_factor_disabled")
+
+
+@transaction.atomic
+def two_factor_reset(*, user: User, by: User | None, reason: str) -> None:
+    """An administrator's reset: remove the user's second factors and end their sessions.
+
+    The user then needs a new enrolment link (:func:`enrolment_link_issue`) to sign in again.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise AccountError(_("Say why the two-factor authentication is being reset."))
+    _delete_devices(user)
+    EnrolmentLink.objects.filter(user=user, used_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    _end_sessions(user)
+    user.save(update_fields=["session_epoch", "updated_at"])
+    audit_log(action=Action.SECURITY, actor=by, obj=user, reason=f"two-factor reset: {reason}")
+    _notify_on_commit(user, "two_factor_reset")
+
+
+@transaction.atomic
+def backup_codes_generate(*, user: User, by: User) -> list[str]:
+    """Replace ``user``'s backup codes with new ones and return them (shown once).
+
+    Only a keyed hash of each code is stored.
+    """
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="backup", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _i in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=backup_code_hash(code)) for code in codes]
+    )
+    audit_log(action=Action.SECURITY, actor=by, obj=user, reason="backup codes generated")
+    _notify_on_commit(user, "backup_codes")
+    return codes
+
+
+def _mail_on_commit(user: User, kind: str, **context: object) -> None:
+    # Sent straight away rather than through a task: a task's arguments are stored in the
+    # database, and the enrolment link must not be.
+    from heatwatch.accounts.tasks import render_notice
+
+    recipient = user.email
+    if not recipient:
+        return
+    subject, body = render_notice(user=user, kind=kind, **context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+def reauthentication_failed(*, user: User, purpose: str) -> None:
+    """Audit a wrong password or code given to change two-factor settings."""
+    audit_log(
+        action=Action.SECURITY,
+        actor=user,
+        obj=user,
+        outcome=Outcome.FAILURE,
+        reason=f"re-authentication failed ({purpose})",
+    )

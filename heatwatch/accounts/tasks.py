@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from heatwatch.accounts.models import User
 
-_NOTICES = {
+_NOTICES: dict[str, tuple[str | Promise, str | Promise]] = {
     "logout_everywhere": (
         "Your {program} sessions were ended",
         "All sessions of your {program} account ({username}) were ended on every device.\n\n"
@@ -19,20 +21,64 @@ _NOTICES = {
         "Several wrong passwords were entered for your {program} account ({username}), so it "
         "is locked for a few minutes.\n\nIf this was not you, tell your program coordinator.",
     ),
+    "two_factor_enrolled": (
+        _("A new authenticator was set up for your {program} account"),
+        _(
+            "An authenticator app was just set up as the second factor of your {program} "
+            "account ({username}). Any earlier one no longer works.\n\n"
+            "If this was not you, tell your program coordinator straight away."
+        ),
+    ),
+    "two_factor_disabled": (
+        _("Two-factor authentication was turned off for your {program} account"),
+        _(
+            "Two-factor authentication was turned off for your {program} account ({username}) "
+            "after your password and a current code were entered.\n\n"
+            "If this was not you, tell your program coordinator straight away."
+        ),
+    ),
+    "two_factor_reset": (
+        _("An administrator reset the two-factor authentication of your {program} account"),
+        _(
+            "An administrator removed the authenticator of your {program} account ({username}) "
+            "and ended its sessions. To sign in again you need a new enrolment link from an "
+            "administrator.\n\nIf you did not expect this, tell your program coordinator."
+        ),
+    ),
+    "backup_codes": (
+        _("New backup codes for your {program} account"),
+        _(
+            "New backup codes were generated for your {program} account ({username}); the "
+            "earlier ones no longer work.\n\n"
+            "If this was not you, tell your program coordinator straight away."
+        ),
+    ),
+    "enrolment_link": (
+        _("Set up two-factor authentication for your {program} account"),
+        _(
+            "An administrator of {program} issued a one-time link for your account "
+            "({username}) to set up an authenticator app:\n\n{url}\n\n"
+            "Open it, sign in with your password and follow the steps. The link works once "
+            "and expires in {hours} hours.\n\n"
+            "If you did not expect this, tell your program coordinator and do not use it."
+        ),
+    ),
 }
+
+
+def render_notice(*, user: User, kind: str, **context: object) -> tuple[str, str]:
+    """Subject and body of the notice ``kind`` for ``user``."""
+    program = settings.HEATWATCH_PROGRAM["name"]
+    subject, body = _NOTICES[kind]
+    values = {"program": program, "username": user.username, **context}
+    return str(subject).format(**values), str(body).format(**values)
 
 
 @task()
 def send_security_notice(*, user_id: int, kind: str) -> None:
     """E-mail a user about a security event on their account. Safe to run twice."""
     user = User.objects.filter(pk=user_id).first()
-    if user is None or not user.email or kind not in _NOTICES:
+    if user is None or not user.email or kind not in _NOTICES or kind == "enrolment_link":
         return
-    program = settings.HEATWATCH_PROGRAM["name"]
-    subject, body = _NOTICES[kind]
-    send_mail(
-        subject.format(program=program),
-        body.format(program=program, username=user.username),
-        None,
-        [user.email],
-    )
+    subject, body = render_notice(user=user, kind=kind)
+    send_mail(subject, body, None, [user.email])

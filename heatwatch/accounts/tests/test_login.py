@@ -105,7 +105,7 @@ def test_lockout_sends_the_user_a_notice(
     assert "locked" in mailoutbox[0].subject
 
 
-def test_user_without_device_must_set_up_two_factor(client, db):
+def test_user_without_device_is_told_to_ask_an_administrator(client, db):
     from heatwatch.conftest import make_user
 
     make_user("newcomer", device=False)
@@ -113,7 +113,7 @@ def test_user_without_device_must_set_up_two_factor(client, db):
     assert response.status_code == 302
     response = client.get("/staff/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("two_factor:setup")
+    assert response["Location"] == reverse("staff:enrolment_needed")
 
 
 def test_session_without_second_factor_is_not_accepted(client, personas):
@@ -149,13 +149,12 @@ def test_demo_login_asks_for_the_code_and_signs_in(client, db, clock):
     assert client.get("/staff/").status_code == 200
 
 
-def test_user_with_only_a_non_default_device_is_sent_to_set_up(client, db):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+def test_user_with_only_a_non_default_device_needs_an_enrolment_link(client, db):
+    from heatwatch.accounts.models import TOTPAuthenticator
     from heatwatch.conftest import make_user
 
     user = make_user("oddball", device=False)
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    TOTPAuthenticator.objects.create(user=user, name="phone", confirmed=True)
     password_step(client, "oddball", PASSWORD)
     response = client.get("/staff/")
-    assert response["Location"] == reverse("two_factor:setup")
+    assert response["Location"] == reverse("staff:enrolment_needed")

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from heatwatch.accounts.models import Membership, Organisation, User
+from heatwatch.accounts.models import Membership, Organisation, TOTPAuthenticator, User
 from heatwatch.accounts.seed import DEMO_PASSWORD, PERSONAS
 from heatwatch.conftest import totp_code
 
@@ -42,7 +41,7 @@ def test_demo_logins_have_password_and_authenticator(clock):
     for username, *_ in PERSONAS:
         user = User.objects.get(username=username)
         assert user.check_password(DEMO_PASSWORD)
-        assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        assert TOTPAuthenticator.objects.filter(user=user, confirmed=True).exists()
     out = StringIO()
     call_command("demo_code", "coordinator", stdout=out)
     assert out.getvalue().strip() == totp_code(User.objects.get(username="coordinator"))

@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from heatwatch.accounts.seed import PERSONAS
+from heatwatch.accounts.models import TOTPAuthenticator
+from heatwatch.accounts.seed import is_demo_account
 
 
 class Command(BaseCommand):
@@ -21,18 +21,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("demo-code is disabled in production.")
-        # Only the demo personas: never a code for anybody else's authenticator.
-        demo_users = {persona[0] for persona in PERSONAS}
-        device = None
-        if options["username"] in demo_users:
-            device = (
-                TOTPDevice.objects.filter(
-                    user__username=options["username"], name="default", confirmed=True
-                )
-                .order_by("pk")
-                .first()
+        device = (
+            TOTPAuthenticator.objects.filter(
+                user__username=options["username"], name="default", confirmed=True
             )
-        if device is None:
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        # Only the seeded, synthetic accounts: never a code for anybody else's authenticator.
+        if device is None or not is_demo_account(device.user):
             raise CommandError(
                 f"No demo authenticator for {options['username']!r}; "
                 "run `heatwatch seed --demo` first."
