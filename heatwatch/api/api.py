@@ -21,6 +21,7 @@ from django.http import (
     JsonResponse,
 )
 from django.urls import URLPattern, URLResolver
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
 
@@ -131,8 +132,10 @@ def index(request: HttpRequest) -> dict[str, str]:
     return {"name": "heatwatch", "version": "1", "openapi": "/api/openapi.json"}
 
 
+@csrf_exempt  # it changes nothing; without this a POST would get the HTML CSRF page
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any other path under /api/: a JSON 404 (no redirect to a slashed URL)."""
+    """Any other path under /api/, with any method: a JSON 404 (no redirect to a slashed
+    URL)."""
     return JsonResponse({"detail": "Not found."}, status=404)
 
 

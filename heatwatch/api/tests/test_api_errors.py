@@ -106,9 +106,14 @@ def test_a_wrong_method_is_a_json_405_with_allow(coordinator, method, url, allow
     assert set(response["Allow"].split(", ")) == allow
 
 
-def test_an_unknown_path_with_any_method_stays_a_json_404(client):
-    body = assert_json_error(client.delete("/api/no-such-thing"), 404)
-    assert body == {"detail": "Not found."}
+@pytest.mark.parametrize(
+    "url", ["/api/no-such-thing", "/api/cases/referrals/null,null/answer", "/api/tips/x"]
+)
+def test_an_unknown_path_with_any_method_stays_a_json_404(personas, url):
+    client = login_verified(Client(enforce_csrf_checks=True), personas.coordinator)
+    for method in ("get", "post", "delete"):
+        body = assert_json_error(getattr(client, method)(url), 404)  # not the CSRF page
+        assert body == {"detail": "Not found."}
 
 
 # --- one 422 body, as documented ----------------------------------------------------------------
