@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 
+from heatwatch.audit import checkpoints as cp
 from heatwatch.audit.hashing import HASHED_FIELDS, audit_key, compute_entry_hash
 from heatwatch.audit.models import GENESIS_HASH, HEAD_PK, AuditEntry, AuditEntryQuerySet, AuditHead
 
@@ -44,9 +45,14 @@ class VerifyResult:
     count: int
     head_hash: str
     problems: list[str] = field(default_factory=list)
+    #: Validly signed checkpoints the log was checked against, and the highest seq among them.
+    checkpoints: int = 0
+    checkpoint_seq: int | None = None
 
 
-def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
+def audit_verify(
+    *, chunk_size: int = 2000, checkpoint_lines: list[cp.CheckpointLine] | None = None
+) -> VerifyResult:
     """Walk the whole chain in ``seq`` order and report every inconsistency.
 
     Checks, for each entry: ``seq`` continues 1, 2, 3, ... without gaps; ``prev_hash`` equals
@@ -59,8 +65,21 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
     ``seq`` order (each writer holds the head lock until its commit), so entries written while
     the walk runs are simply picked up before the head is compared. ``head_hash`` is the last
     entry's hash (the genesis hash for an empty log): record it off-site to anchor the chain.
+
+    Then every signed checkpoint (``checkpoint_lines``, by default the lines of
+    ``HEATWATCH_AUDIT_CHECKPOINT_FILE``) must name an entry the log still has, with the same
+    hash: entries deleted up to a checkpoint, or rewritten before it, are reported even when the
+    head was rewound to match. A line whose signature does not hold is reported as forged.
     """
     key = audit_key()
+    lines = cp.read_lines() if checkpoint_lines is None else checkpoint_lines
+    # seq -> (line number, signed hash) of every validly signed checkpoint
+    anchored: dict[int, list[tuple[int, str]]] = {}
+    for line in lines:
+        if line.checkpoint is not None:
+            anchored.setdefault(line.checkpoint.seq, []).append(
+                (line.number, line.checkpoint.entry_hash)
+            )
     problems: list[str] = []
     extra_problems = 0
     count = 0
@@ -87,6 +106,12 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
                 report(f"seq {seq}: prev_hash does not match the entry before it")
             if not hmac.compare_digest(compute_entry_hash(row, key=key), row["entry_hash"]):
                 report(f"seq {seq}: entry_hash does not match its contents (entry altered)")
+            for number, signed_hash in anchored.get(seq, ()):
+                if row["entry_hash"] != signed_hash:
+                    report(
+                        f"seq {seq}: entry_hash differs from the signed checkpoint on line "
+                        f"{number} (log rewritten)"
+                    )
             last_seq = seq
             last_hash = row["entry_hash"]
         count += seen
@@ -116,10 +141,27 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
             )
     for name in missing_triggers():
         report(f"trigger: append-only trigger {name} is missing or disabled")
+    for line in lines:
+        if line.checkpoint is None:
+            report(f"checkpoint line {line.number}: {line.problem}")
+    signed_seqs = [seq for seq in anchored if seq > 0]
+    for seq in sorted(s for s in signed_seqs if s > last_seq):
+        for number, _hash in anchored[seq]:
+            report(
+                f"checkpoint line {number}: a signed checkpoint records seq {seq} but the log "
+                f"ends at seq {last_seq}; entries {last_seq + 1}..{seq} missing (log truncated)"
+            )
 
     if extra_problems:
         problems.append(f"... and {extra_problems} more problems")
-    return VerifyResult(ok=not problems, count=count, head_hash=last_hash, problems=problems)
+    return VerifyResult(
+        ok=not problems,
+        count=count,
+        head_hash=last_hash,
+        problems=problems,
+        checkpoints=sum(1 for line in lines if line.checkpoint is not None),
+        checkpoint_seq=max(signed_seqs, default=None),
+    )
 
 
 def _entries_after(*, seq: int, chunk_size: int) -> Iterator[dict[str, Any]]:
@@ -185,3 +227,46 @@ def entries_for_actor(*, actor_id: int) -> AuditEntryQuerySet:
     Not scoped to a viewer, like ``entries_for_object``.
     """
     return AuditEntry.objects.filter(actor_id=actor_id).order_by("seq")
+
+
+@dataclass(frozen=True)
+class ChainTail:
+    """The newest entry as the chain has it, and what is wrong between an anchor and it."""
+
+    seq: int
+    entry_hash: str
+    problems: list[str]
+
+
+def chain_tail_from(*, seq: int, entry_hash: str, chunk_size: int = 2000) -> ChainTail:
+    """Check the chain from the entry ``seq`` (which must have ``entry_hash``) to its end.
+
+    What a new checkpoint needs: the part of the log after the last checkpoint is intact, so
+    that signing its newest entry does not bless a tampered log. ``seq`` 0 starts at genesis.
+    Also compares the end with ``AuditHead`` (a deleted tail).
+    """
+    key = audit_key()
+    problems: list[str] = []
+    if seq:
+        stored = AuditEntry.objects.filter(seq=seq).values_list("entry_hash", flat=True).first()
+        if stored is None:
+            problems.append(f"seq {seq}: the entry of the last checkpoint is missing")
+        elif stored != entry_hash:
+            problems.append(f"seq {seq}: the entry differs from the last checkpoint")
+    last_seq, last_hash = seq, entry_hash
+    for _round in range(CATCH_UP_ROUNDS):
+        seen = 0
+        for row in _entries_after(seq=last_seq, chunk_size=chunk_size):
+            seen += 1
+            if row["seq"] != last_seq + 1 or row["prev_hash"] != last_hash:
+                problems.append(f"seq {row['seq']}: the chain is broken before this entry")
+            if not hmac.compare_digest(compute_entry_hash(row, key=key), row["entry_hash"]):
+                problems.append(f"seq {row['seq']}: entry_hash does not match its contents")
+            last_seq, last_hash = row["seq"], row["entry_hash"]
+        head = _read_head()
+        # The head ahead of the walk: entries committed meanwhile (walk on), or a deleted tail.
+        if head is None or head.seq <= last_seq or not seen:
+            break
+    if head is not None and head.seq > last_seq:
+        problems.append(f"seq {head.seq}: the head is ahead of the log (tail deleted)")
+    return ChainTail(seq=last_seq, entry_hash=last_hash, problems=problems)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
+from heatwatch.audit import checkpoints
+from heatwatch.audit.checkpoints import Checkpoint
 from heatwatch.audit.hashing import compute_entry_hash
 from heatwatch.audit.models import (
     GENESIS_HASH,
@@ -22,6 +27,7 @@ from heatwatch.audit.models import (
     AuditHead,
     Outcome,
 )
+from heatwatch.audit.selectors import chain_tail_from
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -163,3 +169,46 @@ def _lock_head() -> AuditHead:
         )
     AuditHead.objects.get_or_create(pk=HEAD_PK, defaults={"seq": 0, "entry_hash": GENESIS_HASH})
     return AuditHead.objects.select_for_update().get(pk=HEAD_PK)
+
+
+def audit_checkpoint(*, now: datetime | None = None) -> Checkpoint:
+    """Sign the newest entry of the chain and append it to the checkpoint file; return it.
+
+    Checks the log from the last checkpoint on first and refuses (``CheckpointError``) when it
+    is not intact, so a checkpoint never vouches for a tampered log. E-mails the checkpoint
+    line to ``HEATWATCH_AUDIT_CHECKPOINT_EMAILS`` when set (after the file is written, so a
+    mail failure loses nothing). See docs/audit.md, "Checkpoints".
+    """
+    path = checkpoints.checkpoint_path()
+    if path is None:
+        raise checkpoints.CheckpointError(
+            "HEATWATCH_AUDIT_CHECKPOINT_FILE is empty: checkpoints are switched off"
+        )
+    signed = [line.checkpoint for line in checkpoints.read_lines(path) if line.checkpoint]
+    anchor = max(signed, key=lambda c: c.seq, default=None)
+    tail = chain_tail_from(
+        seq=anchor.seq if anchor else 0,
+        entry_hash=anchor.entry_hash if anchor else GENESIS_HASH,
+    )
+    if tail.problems:
+        raise checkpoints.CheckpointError(
+            "the audit log is not intact since the last checkpoint; no checkpoint written. "
+            "Run `heatwatch audit verify`. " + "; ".join(tail.problems[:5])
+        )
+    checkpoint = checkpoints.sign(
+        seq=tail.seq, entry_hash=tail.entry_hash, at=now or timezone.now()
+    )
+    checkpoints.append(checkpoint, path)
+    recipients: list[str] = list(getattr(settings, "HEATWATCH_AUDIT_CHECKPOINT_EMAILS", []))
+    if recipients:
+        send_mail(
+            subject=f"Audit checkpoint #{checkpoint.seq}",
+            message=(
+                "Keep this line: `heatwatch audit verify` checks the audit log against it.\n\n"
+                f"{checkpoint.line()}\n\nPublic key: {checkpoints.public_key_text()}\n"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+            fail_silently=True,
+        )
+    return checkpoint

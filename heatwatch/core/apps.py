@@ -20,3 +20,9 @@ class CoreConfig(AppConfig):
         scheduling.register(
             "core.prune_rate_limits", every=timedelta(hours=1), task=tasks.prune_rate_limits
         )
+        # The audit app stands below core, so its periodic job is registered here.
+        from heatwatch.audit import tasks as audit_tasks
+
+        scheduling.register(
+            "audit.write_checkpoint", every=timedelta(hours=1), task=audit_tasks.write_checkpoint
+        )
