@@ -319,3 +319,17 @@ class TipTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.channel} {self.urgency}: {self.count}"
+
+
+class SpentFormToken(models.Model):
+    """A public form's token that has been used: each token is good for one post.
+
+    Only a hash of the token's random part and when the row may be deleted (once the token
+    would have expired anyway); nothing about who posted it.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.digest[:12]

@@ -8,9 +8,11 @@ abuse limits work on an opaque daily source key (heatwatch.core.ratelimit).
 from __future__ import annotations
 
 import base64
+import hashlib
+import math
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,8 +27,15 @@ from heatwatch.accounts.models import Organisation, OrganisationType, User
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
+from heatwatch.core.csrf import FORM_TOKEN_MAX_AGE
 from heatwatch.lib.crypto import blind_index
-from heatwatch.lib.uploads import UploadRefused, clean_upload
+from heatwatch.lib.uploads import (
+    MAX_PIXELS_PER_REQUEST,
+    CleanFile,
+    UploadRefused,
+    WorkLimit,
+    clean_upload,
+)
 from heatwatch.tips import receipts
 from heatwatch.tips.models import (
     SERIOUS_FLAGS,
@@ -35,6 +44,7 @@ from heatwatch.tips.models import (
     CloseReason,
     RedFlag,
     ReferralOutcome,
+    SpentFormToken,
     Status,
     Tip,
     TipAttachment,
@@ -61,6 +71,11 @@ TEXT_LIMITS = {
     "caller_notes": 5_000,
 }
 MESSAGE_LIMIT = 5_000
+# Decoding work per source and hour, in units of 10 million pixels (a PDF counts as 4 units, a
+# 12-megapixel photo as 2): bounds what one source can make the server decode.
+UPLOAD_UNIT_PIXELS = 10_000_000
+UPLOAD_UNITS_PER_SOURCE_HOUR = 60
+UPLOAD_PIXELS_PER_REQUEST = MAX_PIXELS_PER_REQUEST  # three images of the largest size
 
 
 class TipError(ValueError):
@@ -104,7 +119,8 @@ class TipInput:
 class SubmitResult:
     tip: Tip
     receipt_code: str | None
-    refused_files: list[tuple[str, str]] = field(default_factory=list)  # (position, reason)
+    # (position, file name, reason) of each file that was not attached
+    refused_files: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def compute_urgency(*, immediate_danger: bool, red_flags: Iterable[str], age_range: str) -> str:
@@ -205,22 +221,59 @@ def _index_tip(tip: Tip, data: TipInput) -> None:
     TipIndex.objects.bulk_create(TipIndex(tip=tip, kind=k, digest=d) for k, d in entries)
 
 
-def _attach(
-    tip: Tip, uploads: Sequence[UploadedFile], *, from_tipster: bool
-) -> list[tuple[str, str]]:
-    """Store the acceptable files; return (position, reason) for each refused one."""
-    refused: list[tuple[str, str]] = []
+def _source_charge(source_key: str | None) -> Callable[[int], bool] | None:
+    """Count decoding work against the source's hourly budget (None: no source, no budget)."""
+    if source_key is None:
+        return None
+    key = source_key
+    window = timedelta(hours=1)
+
+    def charge(pixels: int) -> bool:
+        units = max(1, math.ceil(pixels / UPLOAD_UNIT_PIXELS))
+        spent = ratelimit.hits(scope="upload-work", key=key, window=window)
+        if spent + units > UPLOAD_UNITS_PER_SOURCE_HOUR:
+            return False
+        for _unit in range(units):
+            ratelimit.hit(scope="upload-work", key=key, window=window)
+        return True
+
+    return charge
+
+
+@dataclass
+class _CheckedFiles:
+    clean: list[CleanFile] = field(default_factory=list)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _check_files(uploads: Sequence[UploadedFile], *, source_key: str | None) -> _CheckedFiles:
+    """Clean every file before any transaction opens (decoding is slow and bounded).
+
+    A refused file is reported by position, name and reason; the others are kept.
+    """
+    checked = _CheckedFiles()
+    work = WorkLimit(pixels=UPLOAD_PIXELS_PER_REQUEST, charge=_source_charge(source_key))
     for position, upload in enumerate(uploads, start=1):
+        name = (upload.name or "")[:100]
         if position > MAX_ATTACHMENTS:
-            refused.append(
-                (str(position), _("Only %(n)d files can be sent at once.") % {"n": MAX_ATTACHMENTS})
+            checked.refused.append(
+                (
+                    str(position),
+                    name,
+                    _("Only %(n)d files can be sent at once.") % {"n": MAX_ATTACHMENTS},
+                )
             )
             continue
         try:
-            clean = clean_upload(upload)
+            checked.clean.append(clean_upload(upload, work=work))
         except UploadRefused as exc:
-            refused.append((str(position), str(exc)))
-            continue
+            checked.refused.append((str(position), name, str(exc)))
+    return checked
+
+
+def _attach(tip: Tip, files: Sequence[CleanFile], *, from_tipster: bool) -> None:
+    """Store cleaned files, encrypted, on the tip."""
+    for clean in files:
         TipAttachment.objects.create(
             tip=tip,
             content_type=clean.content_type,
@@ -228,7 +281,22 @@ def _attach(
             blob=base64.b64encode(clean.content).decode("ascii"),
             from_tipster=from_tipster,
         )
-    return refused
+
+
+def form_token_spend(*, nonce: str) -> bool:
+    """Use up a public form's token; False if it was used before (a replay or a second click).
+
+    Stores only a hash of the nonce until the token would have expired, then deletes it.
+    """
+    now = timezone.now()
+    SpentFormToken.objects.filter(expires_at__lt=now).delete()
+    digest = hashlib.sha256(nonce.encode("utf-8")).hexdigest()
+    try:
+        with transaction.atomic():
+            SpentFormToken.objects.create(digest=digest, expires_at=now + FORM_TOKEN_MAX_AGE)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _acknowledgement(tip: Tip) -> str:
@@ -256,14 +324,16 @@ def tip_submit(
     The tip is always kept: a filled honeypot or a source over its rate limit puts it in the
     likely-spam queue, a refused file is reported back while the rest of the tip is saved.
     Returns the receipt code (shown once, never stored) when one was issued. ``organisation``
-    names the partner hotline of an API submission in the audit log.
+    names the partner hotline of an API submission in the audit log. Files are cleaned within
+    the per-request and per-source bounds of heatwatch.lib.uploads before the transaction.
     """
     _validate(data)
     receipt = _prepare_receipt() if issue_receipt else None
+    files = _check_files(attachments, source_key=source_key)
     with transaction.atomic():
         return _tip_create(
             data=data,
-            attachments=attachments,
+            files=files,
             channel=channel,
             source_key=source_key,
             honeypot_filled=honeypot_filled,
@@ -276,7 +346,7 @@ def tip_submit(
 def _tip_create(
     *,
     data: TipInput,
-    attachments: Sequence[UploadedFile],
+    files: _CheckedFiles,
     channel: str,
     source_key: str | None,
     honeypot_filled: bool,
@@ -327,7 +397,7 @@ def _tip_create(
         _apply_receipt(tip, receipt, now)
     tip.save()
     _index_tip(tip, data)
-    refused = _attach(tip, attachments, from_tipster=True)
+    _attach(tip, files.clean, from_tipster=True)
     if receipt is not None:
         TipMessage.objects.create(
             tip=tip,
@@ -345,7 +415,7 @@ def _tip_create(
     if urgency != Urgency.ROUTINE and not spam_reasons:
         _notify_on_commit(tip, "urgent_tip")
     return SubmitResult(
-        tip=tip, receipt_code=receipt.code if receipt else None, refused_files=refused
+        tip=tip, receipt_code=receipt.code if receipt else None, refused_files=files.refused
     )
 
 
@@ -420,19 +490,32 @@ def receipt_open(*, code: str, source_key: str) -> Tip:
     return tip
 
 
-@transaction.atomic
 def tipster_reply(
-    *, tip: Tip, body: str, attachments: Sequence[UploadedFile] = ()
-) -> list[tuple[str, str]]:
-    """The tipster answers or adds details (and files) through the receipt channel."""
+    *,
+    tip: Tip,
+    body: str,
+    attachments: Sequence[UploadedFile] = (),
+    source_key: str | None = None,
+) -> list[tuple[str, str, str]]:
+    """The tipster answers or adds details (and files) through the receipt channel.
+
+    Returns (position, file name, reason) for each file that was not attached.
+    """
     body = body.strip()
     if not body and not attachments:
         raise TipError(_("Write a message or add a file."))
     if len(body) > MESSAGE_LIMIT:
         raise TipError(_("The message is too long."))
+    files = _check_files(attachments, source_key=source_key)
+    with transaction.atomic():
+        _tipster_reply_store(tip=tip, body=body, files=files.clean)
+    return files.refused
+
+
+def _tipster_reply_store(*, tip: Tip, body: str, files: Sequence[CleanFile]) -> None:
     if body:
         TipMessage.objects.create(tip=tip, direction=TipMessage.Direction.FROM_TIPSTER, body=body)
-    refused = _attach(tip, attachments, from_tipster=True)
+    _attach(tip, files, from_tipster=True)
     Tip.objects.filter(pk=tip.pk).update(
         reply_due_at=timezone.now() + timedelta(days=settings.HEATWATCH_TIP_REPLY_DAYS),
         reply_overdue_alerted_at=None,
@@ -442,9 +525,8 @@ def tipster_reply(
         action=Action.UPDATE,
         obj=tip,
         reason="tipster added information",
-        fields=["messages"] + (["attachments"] if attachments else []),
+        fields=["messages"] + (["attachments"] if files else []),
     )
-    return refused
 
 
 def _locked(tip: Tip, version: int | None) -> Tip:

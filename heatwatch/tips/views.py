@@ -1,7 +1,9 @@
 """Tip line views: the public report and follow-up, and the staff triage screens.
 
 Public views never look at the client address except to derive an opaque daily rate-limit key
-(heatwatch.core.ratelimit); they set no cookie but Django's CSRF token.
+(heatwatch.core.ratelimit); they set no cookie. Instead of Django's cookie-bound CSRF token
+their forms carry a signed, single-use form token (heatwatch.core.csrf), so a tip can be sent
+from a browser that blocks cookies.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from heatwatch.accounts.models import Role
@@ -27,6 +30,13 @@ from heatwatch.audit.services import audit_log
 from heatwatch.cases import selectors as case_selectors
 from heatwatch.core import ratelimit
 from heatwatch.core.actions import run_form_action
+from heatwatch.core.csrf import (
+    FORM_TOKEN_FIELD,
+    FormTokenError,
+    FormTokenExpired,
+    form_token_read,
+    posted_from_another_site,
+)
 from heatwatch.tips import selectors, services
 from heatwatch.tips.forms import (
     CloseForm,
@@ -66,6 +76,34 @@ def _read_post(request: HttpRequest) -> tuple[Any, Any] | None:
         return None
 
 
+REPORT_FORM = "tips.report"
+FOLLOW_UP_FORM = "tips.follow_up"
+
+
+def _post_refused(request: HttpRequest, data: Any, *, purpose: str) -> str:
+    """Why a public form's post is refused ("" when it is not), in place of the cookie check.
+
+    ``cross-site``: the browser says another site (or a saved page) sent it; ``expired``,
+    ``invalid``: the form token is too old, or missing, forged or for another form;
+    ``replayed``: the token was used already. The caller shows the form again with what was
+    typed; nothing is saved.
+    """
+    if getattr(request, "_dont_enforce_csrf_checks", False):
+        return ""  # Django's test client without enforce_csrf_checks, as CsrfViewMiddleware
+    if posted_from_another_site(request):
+        return "cross-site"
+    try:
+        nonce = form_token_read(str(data.get(FORM_TOKEN_FIELD, "")), purpose=purpose)
+    except FormTokenExpired:
+        return "expired"
+    except FormTokenError:
+        return "invalid"
+    if not services.form_token_spend(nonce=nonce):
+        return "replayed"
+    return ""
+
+
+@csrf_exempt  # checked by _post_refused: a form token and the origin, no cookie needed
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     """The public tip form (anonymous by default)."""
@@ -74,6 +112,15 @@ def report(request: HttpRequest) -> HttpResponse:
         if body is None:
             return render(
                 request, "tips/report.html", {"form": TipForm(), "too_large": True}, status=413
+            )
+        refused = _post_refused(request, body[0], purpose=REPORT_FORM)
+        if refused:
+            # Everything typed is shown again (files cannot be), with how to send it.
+            return render(
+                request,
+                "tips/report.html",
+                {"form": TipForm(body[0]), "refused_post": refused},
+                status=403,
             )
         form = TipForm(*body)
         if form.is_valid():
@@ -107,7 +154,7 @@ def _thread(
     *,
     code: str,
     reply_form: Form | None = None,
-    refused: list[tuple[str, str]] | None = None,
+    refused: list[tuple[str, str, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     return render(
@@ -124,6 +171,7 @@ def _thread(
     )
 
 
+@csrf_exempt  # checked by _post_refused: a form token and the origin, no cookie needed
 @require_http_methods(["GET", "POST"])
 def follow_up(request: HttpRequest) -> HttpResponse:
     """The tipster's check-in: the code is posted with every request (no session cookie)."""
@@ -135,10 +183,26 @@ def follow_up(request: HttpRequest) -> HttpResponse:
             request, "tips/follow_up.html", {"form": FollowUpForm(), "too_large": True}, status=413
         )
     replying = "body" in body[0] or "attachments" in body[1]
-    form: Form = TipsterReplyForm(*body) if replying else FollowUpForm(body[0])
     code = str(body[0].get("code", ""))
+    refused_post = _post_refused(request, body[0], purpose=FOLLOW_UP_FORM)
+    if refused_post:
+        # The code and any answer typed are shown again in one form that sends both.
+        return render(
+            request,
+            "tips/follow_up.html",
+            {
+                "form": FollowUpForm(initial={"code": code}),
+                "reply": TipsterReplyForm(initial={"body": body[0].get("body", "")})
+                if replying
+                else None,
+                "refused_post": refused_post,
+            },
+            status=403,
+        )
+    form: Form = TipsterReplyForm(*body) if replying else FollowUpForm(body[0])
+    source_key = ratelimit.source_key(request)
     try:
-        tip = services.receipt_open(code=code, source_key=ratelimit.source_key(request))
+        tip = services.receipt_open(code=code, source_key=source_key)
     except services.ReceiptThrottled as exc:
         return render(
             request, "tips/follow_up.html", {"form": FollowUpForm(), "error": str(exc)}, status=429
@@ -156,7 +220,10 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         return _thread(request, tip, code=code, reply_form=form, status=400)
     try:
         refused = services.tipster_reply(
-            tip=tip, body=form.cleaned_data["body"], attachments=form.cleaned_data["attachments"]
+            tip=tip,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
+            source_key=source_key,
         )
     except services.TipError as exc:
         form.add_error(None, str(exc))

@@ -185,7 +185,9 @@ def test_wrong_file_type_is_refused_and_the_tip_is_kept(client):
     response = client.post("/report/", {**VALID, "attachments": [script, photo]})
     assert response.status_code == 200
     body = response.content.decode()
-    assert "File 1:" in body and "Only photos (JPEG, PNG, WebP) and PDF documents" in body
+    assert (
+        "File 1 (photo.jpg):" in body and "Only photos (JPEG, PNG, WebP) and PDF documents" in body
+    )
     receipt_from(response)
     tip = Tip.objects.get()
     assert tip.attachments.count() == 1
