@@ -366,6 +366,8 @@ HEATWATCH_CASES_STABILISATION_HOURS = env_int("HEATWATCH_CASES_STABILISATION_HOU
 HEATWATCH_CASES_BREAK_GLASS_MINUTES = env_int("HEATWATCH_CASES_BREAK_GLASS_MINUTES", 60)
 # Identity candidates at or above this probability must be looked at before a new person.
 HEATWATCH_CASES_MATCH_PROBABILITY = env_float("HEATWATCH_CASES_MATCH_PROBABILITY", 0.2)
+# Identity lookups one user may run at intake per hour (each is audited; docs/cases.md).
+HEATWATCH_CASES_INTAKE_LOOKUPS_PER_HOUR = env_int("HEATWATCH_CASES_INTAKE_LOOKUPS_PER_HOUR", 30)
 # An alert not acknowledged this many hours after it was raised is e-mailed to coordinators.
 HEATWATCH_CASES_ESCALATE_HOURS = env_int("HEATWATCH_CASES_ESCALATE_HOURS", 48)
 # A condition resolved by hand is not raised again for this many days.

@@ -24,7 +24,9 @@ from heatwatch.accounts.permissions import has_role, user_organisations
 from heatwatch.cases.models import Case, Referral
 
 CASE_ROLES = frozenset({Role.COORDINATOR, Role.ADVOCATE, Role.OFFICER, Role.PROSECUTOR})
-INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.ADVOCATE, Role.OFFICER})
+# Roles that open cases, and so may see identity candidates at intake (an identity lookup shows
+# how a known youth's details compare). Officers hand a recovered youth to the coordinators.
+INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.ADVOCATE})
 BREAK_GLASS_ROLES = frozenset({Role.ADVOCATE, Role.OFFICER, Role.PROSECUTOR})
 # Roles a care-team member must hold in the organisation they represent on the team.
 TEAM_ROLES = CASE_ROLES

@@ -10,6 +10,8 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from heatwatch.lib.versioning import StaleEdit
+
 
 def run_form_action(
     request: HttpRequest,
@@ -22,13 +24,24 @@ def run_form_action(
 ) -> HttpResponse:
     """Validate ``form``, run ``action`` with its data and redirect with the message it
     returns; a bad form, or a domain error (``errors``) raised by the action, is shown on the
-    page again with what was typed (``render_invalid``)."""
+    page again with what was typed (``render_invalid``). A concurrent edit (a
+    ``lib.versioning.StaleEdit``) is shown the same way, answered 409 Conflict."""
+    stale = False
     if form.is_valid():
         try:
             message = action(form.cleaned_data)
         except errors as exc:
             form.add_error(None, str(exc))
+            stale = isinstance(exc, StaleEdit)
         else:
             messages.success(request, message)
             return redirect(success_url)
-    return render_invalid(form)
+    response = render_invalid(form)
+    if stale:
+        response.status_code = StaleEdit.http_status
+    return response
+
+
+def invalid_status(error: Exception | None) -> int:
+    """The status of a form shown again: 409 after a concurrent edit, else 400."""
+    return StaleEdit.http_status if isinstance(error, StaleEdit) else 400

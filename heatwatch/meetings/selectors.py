@@ -5,9 +5,9 @@ briefing per case (EXPORT), and a denied attempt is audited too."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.cases import selectors as case_selectors
+from heatwatch.cases.extensions import AlertCondition
 from heatwatch.cases.models import (
     Alert,
     AlertKind,
@@ -194,19 +195,8 @@ def _age(youth: Youth, on: date) -> str:
 
 
 def court_status(case: Case) -> str:
-    """The youth's court involvement, from ``cases.selectors.case_court_status`` when the
-    cases app provides it; "not recorded" otherwise."""
-    read = getattr(case_selectors, "case_court_status", None)
-    value = read(case=case) if callable(read) else None
-    if value is None or value == "" or value == [] or value == ():
-        return _("not recorded")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
-    if isinstance(value, Iterable):
-        return "; ".join(str(v) for v in value) or _("not recorded")
-    return str(value)
+    """The youth's court involvement in one line (``cases.selectors.case_court_status``)."""
+    return case_selectors.case_court_status(case=case)
 
 
 def briefings_for(*, meeting: Meeting, items: list[AgendaItem]) -> list[Briefing]:
@@ -316,3 +306,34 @@ def action_item_get_for_user(*, user: Any, pk: int) -> ActionItem:
         _denied(user, "meetings.actionitem", pk)
         raise Http404
     return item
+
+
+# --- what meetings adds to cases (registered in apps.py through cases.extensions) -------------
+
+
+def action_item_conditions(now: datetime) -> list[AlertCondition]:
+    """MDT action items past their due date, on open cases: one alert each."""
+    return [
+        AlertCondition(
+            case_id,
+            AlertKind.ACTION_ITEM_OVERDUE,
+            f"action:{item_id}",
+            f"MDT action item due {due_on:%Y-%m-%d} is not done.",
+            datetime.combine(
+                due_on + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+            ),
+        )
+        for item_id, case_id, due_on in overdue_action_items(now)
+        .filter(case__status=CaseStatus.OPEN)
+        .values_list("pk", "case_id", "due_on")
+    ]
+
+
+def case_section_context(*, case: Case, user: Any) -> dict[str, Any]:
+    """The case page's "MDT action items" section."""
+    return {"action_items": action_items_for_case(case)}
+
+
+def case_list_section_context(*, user: Any) -> dict[str, Any]:
+    """The case list's "your MDT action items" section (the first 20)."""
+    return {"action_items": list(action_items_open_for(user)[:20])}

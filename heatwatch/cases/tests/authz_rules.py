@@ -8,7 +8,7 @@ role get 403 on every case page.
 from heatwatch.core.tests.test_authorization_matrix import COORDINATOR
 
 CASE_STAFF = frozenset({"coordinator", "advocate", "advocate_other", "officer", "prosecutor"})
-INTAKE = frozenset({"coordinator", "advocate", "advocate_other", "officer"})
+INTAKE = frozenset({"coordinator", "advocate", "advocate_other"})
 BREAK_GLASS = frozenset({"advocate", "advocate_other", "officer", "prosecutor"})
 
 RULES = [

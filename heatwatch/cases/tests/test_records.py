@@ -693,7 +693,7 @@ def test_bad_inputs_keep_what_was_typed_and_show_the_error(personas, advocate, c
         f"{base}/missing/{episode.pk}/return/",
         {"returned_at": "2026-11-23T03:30", "version": episode.version},
     )
-    assert r.status_code == 400 and "Someone else changed" in r.content.decode()
+    assert r.status_code == 409 and "Someone else changed" in r.content.decode()
 
 
 def test_coordinator_can_record(personas, login, case, clock):

@@ -106,7 +106,7 @@ def test_stale_close_shows_a_clear_error(personas, advocate, case):
     response = advocate.post(
         f"/staff/cases/{case.pk}/close/", {"reason": "goals_met", "version": old}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this case" in response.content.decode()
 
 

@@ -398,7 +398,7 @@ def test_youth_edit_with_a_stale_version_saves_nothing_and_keeps_what_was_typed(
     client = signed_in(login, personas.advocate)
     response = client.post(f"/staff/cases/{case.pk}/youth/", {**YOUTH_FORM, "version": 1})
     page = response.content.decode()
-    assert response.status_code == 400 and "Someone else changed" in page
+    assert response.status_code == 409 and "Someone else changed" in page
     assert 'value="Northport"' in page
     assert Youth.objects.get(pk=case.youth_id).city == "Eastgate"
 
@@ -637,21 +637,19 @@ def test_intake_with_a_bad_tip_reference_keeps_what_was_typed(personas, login):
     assert not Case.objects.exists()
 
 
-def test_officer_cannot_use_a_tip_not_referred_to_their_agency(personas, login):
+def test_a_tip_reference_must_be_known_and_not_linked_yet(personas, login):
     tip = make_tip()
-    data = {**INTAKE, "tip_reference": tip.reference, "organisation": personas.police.pk}
-    response = signed_in(login, personas.officer).post("/staff/cases/new/", data)
+    data = {**INTAKE, "tip_reference": "T-NOPE-0000", "organisation": personas.provider.pk}
+    response = signed_in(login, personas.advocate).post("/staff/cases/new/", data)
     assert response.status_code == 400 and "No tip you may see" in response.content.decode()
-    tip_services.tip_refer(tip=tip, by=personas.coordinator, organisation=personas.police)
-    response = signed_in(login, personas.officer).post("/staff/cases/new/", data)
-    assert response.status_code == 302
+    coordinator = signed_in(login, personas.coordinator)
+    data = {**data, "tip_reference": tip.reference, "organisation": personas.coordinating_office.pk}
+    assert coordinator.post("/staff/cases/new/", data).status_code == 302
     tip.refresh_from_db()
     assert tip.case_reference == Case.objects.get().reference
     # a tip already linked cannot start a second case
     again = {**data, "legal_name": "Another Youthname", "date_of_birth": "2009-01-01"}
-    response = signed_in(login, personas.coordinator).post(
-        "/staff/cases/new/", {**again, "organisation": personas.coordinating_office.pk}
-    )
+    response = coordinator.post("/staff/cases/new/", again)
     assert response.status_code == 400 and "already linked" in response.content.decode()
 
 

@@ -140,11 +140,6 @@ def test_court_status_comes_from_the_cases_app_when_it_offers_it(personas, prepa
     assert "Dependency court; next hearing 2026-12-02" in "\n".join(pages)
 
 
-def test_court_status_without_the_cases_selector_is_not_recorded(case, monkeypatch):
-    monkeypatch.delattr(case_selectors, "case_court_status", raising=False)
-    assert court_status(case) == "not recorded"
-
-
 def test_briefing_fetches_nothing_even_when_a_note_holds_markup(personas, meeting):
     case = open_case(
         personas,
