@@ -25,3 +25,14 @@ class AccountsConfig(AppConfig):
         # (accounts.views.EnrolSetupView) stores the device through accounts.services.
         registry.unregister("generator")
         registry.register(EncryptedGeneratorMethod())
+
+        from datetime import timedelta
+
+        from heatwatch.accounts import tasks
+        from heatwatch.core import scheduling
+
+        scheduling.register(
+            "accounts.purge_sign_in_attempts",
+            every=timedelta(hours=1),
+            task=tasks.purge_sign_in_attempts,
+        )

@@ -17,9 +17,17 @@ _NOTICES: dict[str, tuple[str | Promise, str | Promise]] = {
         "If you did not ask for this, tell your program coordinator straight away.",
     ),
     "locked_out": (
+        "Your {program} account was locked from one place",
+        "Several wrong passwords were entered for your {program} account ({username}) from "
+        "one place, so signing in to it from there is paused for a while (longer each time "
+        "it happens). You can still sign in from your usual device.\n\n"
+        "If this was not you, tell your program coordinator.",
+    ),
+    "locked_out_everywhere": (
         "Your {program} account was locked",
-        "Several wrong passwords were entered for your {program} account ({username}), so it "
-        "is locked for a few minutes.\n\nIf this was not you, tell your program coordinator.",
+        "Wrong passwords were entered for your {program} account ({username}) from many "
+        "places, so it is locked everywhere for up to an hour.\n\n"
+        "If this was not you, tell your program coordinator straight away.",
     ),
     "two_factor_enrolled": (
         _("A new authenticator was set up for your {program} account"),
@@ -82,3 +90,11 @@ def send_security_notice(*, user_id: int, kind: str) -> None:
         return
     subject, body = render_notice(user=user, kind=kind)
     send_mail(subject, body, None, [user.email])
+
+
+@task()
+def purge_sign_in_attempts() -> None:
+    """Forget failed sign-ins that lockout no longer needs (heatwatch/accounts/lockout.py)."""
+    from heatwatch.accounts.lockout import purge_attempts
+
+    purge_attempts()
