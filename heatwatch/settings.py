@@ -397,7 +397,13 @@ HEATWATCH_MEETINGS_AGENDA_SIZE = env_int("HEATWATCH_MEETINGS_AGENDA_SIZE", 12)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # SafeFormatter escapes control characters: a crafted path cannot forge a log line.
+    "formatters": {
+        "plain": {
+            "()": "heatwatch.lib.logsafe.SafeFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

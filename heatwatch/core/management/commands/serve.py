@@ -6,11 +6,30 @@ import multiprocessing
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+
+from heatwatch.lib.logsafe import SafeFormatter
 
 # No client address (%(h)s) and no user agent (%(a)s) in the access log: anonymity of
 # tipsters is a promise (DESIGN.md §5). Query strings are left out too.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+class SafeLogger(glogging.Logger):
+    """gunicorn's logger with every line escaped (heatwatch.lib.logsafe): a request path holding
+    ``%0a`` or an ANSI escape cannot write a forged line to the access or error log."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                current = handler.formatter
+                handler.setFormatter(
+                    SafeFormatter(
+                        current._fmt if current else None, current.datefmt if current else None
+                    )
+                )
 
 
 class _Gunicorn(BaseApplication):
@@ -57,6 +76,7 @@ class Command(BaseCommand):
             "forwarded_allow_ips": "127.0.0.1",
             "accesslog": None if options["no_access_log"] else "-",
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": SafeLogger,
             "errorlog": "-",
         }
         _Gunicorn(config).run()
