@@ -15,6 +15,8 @@ ruff check .
 ruff format --check .
 echo "== mypy"
 mypy heatwatch
+echo "== import direction (import-linter, pyproject.toml)"
+lint-imports --no-cache pyproject.toml
 
 declare -A results
 run_suite() {

@@ -30,6 +30,7 @@ from heatwatch.api.auth import ApiTokenAuth, StaffSessionAuth
 from heatwatch.api.errors import errors
 from heatwatch.cases.api import router as cases_router
 from heatwatch.core import views as core_views
+from heatwatch.lib.versioning import StaleEdit
 from heatwatch.tips.api import router as tips_router
 
 __all__ = ["ApiTokenAuth", "StaffSessionAuth", "api"]
@@ -103,6 +104,12 @@ def _permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(StaleEdit)
+def _stale(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A concurrent edit (lib.versioning): the same answer from every endpoint.
+    return JsonResponse({"detail": str(exc)}, status=StaleEdit.http_status)
 
 
 @api.exception_handler(ValidationError)

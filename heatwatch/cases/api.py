@@ -31,6 +31,7 @@ from heatwatch.cases.models import (
 )
 from heatwatch.cases.permissions import can_use_cases
 from heatwatch.core.pagination import BoundedPageNumberPagination
+from heatwatch.lib.versioning import StaleEdit
 
 router = Router(tags=["cases"], auth=StaffSessionAuth())
 
@@ -245,12 +246,12 @@ def referral_answer(request: HttpRequest, referral_id: int, payload: AnswerIn) -
     version you read; if someone changed the referral since, 409 and nothing is saved."""
     user = _case_staff(request)
     referral = selectors.referral_get_for_agency(user=user, pk=referral_id, audit=False)
-    if referral.version != payload.version:
-        raise HttpError(409, "Someone else updated this referral; read it again.")
     try:
         referral = services.referral_answer(
             referral=referral, by=user, to=payload.to, note=payload.note, version=payload.version
         )
+    except StaleEdit:
+        raise  # 409, answered by the API's handler (api/api.py)
     except services.CaseError as exc:
         raise HttpError(422, str(exc)) from None
     return _inbox_row(referral)

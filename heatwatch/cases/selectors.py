@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -45,6 +46,7 @@ from heatwatch.cases.permissions import (
     is_coordinator,
     referrals_workable_by,
 )
+from heatwatch.tips.extensions import LinkedCase
 
 
 def _denied(user: Any, object_type: str, pk: int) -> None:
@@ -76,6 +78,23 @@ def case_visible_by_reference(*, user: Any, reference: str) -> Case | None:
     if not reference:
         return None
     return cases_visible_to(user).only("pk", "reference").filter(reference=reference).first()
+
+
+def case_reference_existing(reference: str) -> str | None:
+    """The canonical reference of the case ``reference`` names, or None (for linking a tip:
+    only existence is checked, nothing is read)."""
+    value = reference.strip().upper()
+    if not value:
+        return None
+    return Case.objects.filter(reference=value).values_list("reference", flat=True).first()
+
+
+def case_linked_from_tip(user: Any, reference: str) -> LinkedCase | None:
+    """The case a tip links to, for the tip's page, when ``user`` may open it."""
+    case = case_visible_by_reference(user=user, reference=reference)
+    if case is None:
+        return None
+    return LinkedCase(reference=case.reference, url=reverse("cases:detail", args=[case.pk]))
 
 
 def case_by_reference(*, reference: str) -> Case | None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from heatwatch.accounts.models import Organisation, User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.directory.models import Category, Gender, Service, ServiceArea, ServiceLanguage
+from heatwatch.lib.versioning import StaleEdit, assign, bump, locked
 
 LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_LANGUAGES = 30
@@ -34,8 +34,17 @@ class DirectoryError(ValueError):
     """A change that breaks a directory rule; the message is safe to show."""
 
 
-class StaleService(DirectoryError):
+class StaleService(DirectoryError, StaleEdit):
     """Someone else changed the service since this form was loaded (no lost update)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or _(
+                "Someone else changed this service while you were editing it. Your changes "
+                "were not saved; review the service and make them again."
+            )
+        )
 
 
 @dataclass
@@ -138,29 +147,22 @@ def _apply_details(service: Service, data: ServiceInput) -> list[str]:
         raise DirectoryError(_("Unknown category."))
     if data.gender not in Gender.values:
         raise DirectoryError(_("Unknown gender eligibility."))
-    changed = []
+    values = {}
     for name in DETAIL_FIELDS:
         value = getattr(data, name)
-        if isinstance(value, str):
-            value = value.strip()
-        if getattr(service, name) != value:
-            setattr(service, name, value)
-            changed.append(name)
+        values[name] = value.strip() if isinstance(value, str) else value
+    changed = assign(service, values)
     if not service.name:
         raise DirectoryError(_("A service needs a name."))
     return changed
 
 
 def _apply_capacity(service: Service, data: CapacityInput) -> list[str]:
-    changed = []
-    for name in CAPACITY_FIELDS:
-        value = getattr(data, name)
+    values = {name: getattr(data, name) for name in CAPACITY_FIELDS}
+    for value in values.values():
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:
             raise DirectoryError(_("Numbers of places cannot be negative."))
-        if getattr(service, name) != value:
-            setattr(service, name, value)
-            changed.append(name)
-    return changed
+    return assign(service, values)
 
 
 def _check_unique_name(service: Service) -> None:
@@ -192,21 +194,11 @@ def _set_lists(service: Service, data: ServiceInput, *, created: bool) -> list[s
 
 
 def _locked(service: Service, version: int | None) -> Service:
-    current = Service.objects.select_for_update().get(pk=service.pk)
-    if version is not None and current.version != version:
-        raise StaleService(
-            _(
-                "Someone else changed this service while you were editing it. Your changes were "
-                "not saved; review the service and make them again."
-            )
-        )
-    return current
+    return locked(Service, service.pk, version=version, stale=StaleService)
 
 
 def _bump(service: Service, changed: list[str]) -> None:
-    service.version = F("version") + 1
-    service.save(update_fields=[*changed, "version", "updated_at"])
-    service.refresh_from_db(fields=["version"])
+    bump(service, changed)
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """Batch dedupe, link and evaluation over CSV files (the ``heatwatch identity`` command).
 
-CSV files are read and written here; nothing is stored in the database. Error messages name
+CSV files are read and written here; nothing is stored in the database. Output cells that
+would start a spreadsheet formula are neutralised (heatwatch.lib.csvsafe), and such cells are
+read back as they were. Error messages name
 the line and the problem, never a value (the values are youths' personal data).
 """
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from heatwatch.identity import engine
 from heatwatch.identity.names import Features, blocking_keys, features_of, parse_dob
+from heatwatch.lib import csvsafe
 
 INPUT_COLUMNS = (
     "record_id",
@@ -132,7 +135,7 @@ def read_records(path: Path, *, on_error: ErrorFn) -> Records:
             if len(row) != len(columns):
                 problem(f"expected {len(columns)} fields, found {len(row)}; line skipped")
                 continue
-            value = {name: row[i].strip() for name, i in position.items()}
+            value = {name: csvsafe.restore(row[i].strip()) for name, i in position.items()}
             record_id = value.get("record_id", "")
             if not record_id:
                 problem("record_id is empty; line skipped")
@@ -317,7 +320,8 @@ def write_pairs(path: Path, left_ids: list[str], right_ids: list[str], result: P
     """Write ``record_id_l,record_id_r,probability``, most probable first; return the count."""
     order = np.argsort(-result.probability, kind="stable")
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        # Record ids come from the input file: a formula there must not run in a spreadsheet.
+        writer = csvsafe.writer(out)
         writer.writerow(["record_id_l", "record_id_r", "probability"])
         for k in order.tolist():
             writer.writerow(
@@ -395,7 +399,8 @@ def _rows(
                     f"found {len(row)}; line skipped"
                 )
                 continue
-            yield reader.line_num, dict(zip(header, (v.strip() for v in row), strict=True))
+            cells = (csvsafe.restore(v.strip()) for v in row)
+            yield reader.line_num, dict(zip(header, cells, strict=True))
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:

@@ -9,7 +9,6 @@ dates of birth off by a digit, a day/month swap or a year, missing fields, new p
 
 from __future__ import annotations
 
-import csv
 import datetime
 import random
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from heatwatch.identity.names import nickname_groups
+from heatwatch.lib import csvsafe
 
 COLUMNS = (
     "record_id",
@@ -296,11 +296,11 @@ def write(n: int, *, seed: int, records: Path, truth: Path | None) -> int:
     """Write ``n`` records (and the truth: ``record_id,cluster_id``) as CSV; return n."""
     count = 0
     with records.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer = csvsafe.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
         truth_file = truth.open("w", newline="", encoding="utf-8") if truth else None
         try:
-            truth_writer = csv.writer(truth_file) if truth_file else None
+            truth_writer = csvsafe.writer(truth_file) if truth_file else None
             if truth_writer:
                 truth_writer.writerow(["record_id", "cluster_id"])
             for row, cluster in generate(n, seed=seed):

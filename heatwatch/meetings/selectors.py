@@ -274,6 +274,15 @@ def action_items_open_for(user: Any) -> QuerySet[ActionItem]:
     )
 
 
+def my_action_items(*, user: Any) -> list[ActionItem]:
+    """``user``'s open action items for their inbox, each case shown audited once (READ)."""
+    items = list(action_items_open_for(user))
+    cases = {item.case_id: item.case for item in items}
+    for case in cases.values():
+        audit_log(action=Action.READ, actor=user, obj=case, reason="MDT action items")
+    return items
+
+
 def action_items_for_case(case: Case) -> QuerySet[ActionItem]:
     """Every action item of a case: open first (earliest due), then the finished ones."""
     return (

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from heatwatch.audit.services import audit_log
 from heatwatch.cases.models import Case, CaseStatus
 from heatwatch.cases.permissions import may_represent
 from heatwatch.cases.services import case_event_record
+from heatwatch.lib.versioning import StaleEdit, bump, locked
 from heatwatch.meetings.models import (
     ActionItem,
     ActionStatus,
@@ -52,19 +53,34 @@ TEXT_LIMITS = {"name": 200, "location": 200, "notes": 10_000, "description": 2_0
 def agenda_size() -> int:
     """How many cases "Propose the agenda" adds at most (``HEATWATCH_MEETINGS_AGENDA_SIZE``),
     read on each call so that a changed setting applies at once."""
-    return int(getattr(settings, "HEATWATCH_MEETINGS_AGENDA_SIZE", 12))
+    return int(settings.HEATWATCH_MEETINGS_AGENDA_SIZE)
 
 
 class MeetingError(ValueError):
     """A request that breaks a meeting rule; the message is safe to show."""
 
 
-class StaleMeeting(MeetingError):
+class StaleMeeting(MeetingError, StaleEdit):
     """Someone else changed the meeting since this form was loaded (no lost update)."""
 
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or _(
+                "Someone else changed this meeting while you were working on it. Your change "
+                "was not saved; look at the meeting again."
+            )
+        )
 
-class StaleActionItem(MeetingError):
+
+class StaleActionItem(MeetingError, StaleEdit):
     """Someone else changed the action item since this page was loaded."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or _("Someone else changed this action item; nothing was saved. Look at it again.")
+        )
 
 
 class NotYourAcknowledgement(MeetingError):
@@ -84,21 +100,11 @@ def _check_length(name: str, value: str) -> None:
 
 
 def _locked(meeting: Meeting, version: int | None) -> Meeting:
-    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if version is not None and current.version != version:
-        raise StaleMeeting(
-            _(
-                "Someone else changed this meeting while you were working on it. Your change "
-                "was not saved; look at the meeting again."
-            )
-        )
-    return current
+    return locked(Meeting, meeting.pk, version=version, stale=StaleMeeting)
 
 
 def _bump(meeting: Meeting, fields: Sequence[str] = ()) -> None:
-    meeting.version = F("version") + 1
-    meeting.save(update_fields=[*fields, "version", "updated_at"])
-    meeting.refresh_from_db(fields=["version"])
+    bump(meeting, fields)
 
 
 def _require_not_closed(meeting: Meeting) -> None:
@@ -427,11 +433,7 @@ def action_item_create(
 
 
 def _locked_item(item: ActionItem, version: int | None) -> ActionItem:
-    current = ActionItem.objects.select_for_update().select_related("case").get(pk=item.pk)
-    if version is not None and current.version != version:
-        raise StaleActionItem(
-            _("Someone else changed this action item; nothing was saved. Look at it again.")
-        )
+    current = locked(ActionItem, item.pk, version=version, stale=StaleActionItem, related=["case"])
     if current.status != ActionStatus.OPEN:
         raise MeetingError(_("This action item is no longer open."))
     return current
@@ -441,10 +443,8 @@ def _finish(item: ActionItem, by: User, status: str) -> None:
     item.status = status
     item.done_at = _now()
     item.done_by = by
-    item.version = F("version") + 1
     fields = ["status", "done_at", "done_by"]
-    item.save(update_fields=[*fields, "version", "updated_at"])
-    item.refresh_from_db(fields=["version"])
+    bump(item, fields)
     audit_log(action=Action.UPDATE, actor=by, obj=item, fields=fields)
 
 

@@ -22,7 +22,7 @@ from heatwatch.accounts.permissions import role_required, staff_user
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.cases import selectors as case_selectors
-from heatwatch.core.actions import run_form_action
+from heatwatch.core.actions import invalid_status, run_form_action
 from heatwatch.meetings import selectors, services
 from heatwatch.meetings.forms import (
     ActionItemForm,
@@ -257,6 +257,7 @@ def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 def agenda_notes(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(request, pk, item_pk)
     form = NotesForm(request.POST, prefix=f"notes{item.pk}")
+    error: Exception | None = None
     if form.is_valid():
         try:
             services.agenda_notes_save(
@@ -266,11 +267,14 @@ def agenda_notes(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except services.MeetingError as exc:
+            error = exc
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Notes saved."))
             return redirect("meetings:detail", pk=item.meeting_id)
-    return _detail(request, item.meeting, status=400, notes_errors=(item.pk, form))
+    return _detail(
+        request, item.meeting, status=invalid_status(error), notes_errors=(item.pk, form)
+    )
 
 
 @coordinator_only
@@ -422,10 +426,7 @@ def briefing_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @meeting_staff
 def my_actions(request: HttpRequest) -> HttpResponse:
     """My open action items (audited READ once per case shown)."""
-    items = list(selectors.action_items_open_for(request.user))
-    for case_id in dict.fromkeys(item.case_id for item in items):
-        case = next(i.case for i in items if i.case_id == case_id)
-        audit_log(action=Action.READ, actor=request.user, obj=case, reason="MDT action items")
+    items = selectors.my_action_items(user=request.user)
     return render(
         request,
         "meetings/actions.html",

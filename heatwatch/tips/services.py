@@ -37,6 +37,7 @@ from heatwatch.lib.uploads import (
     clean_upload,
 )
 from heatwatch.tips import receipts
+from heatwatch.tips.extensions import existing_case_reference
 from heatwatch.tips.models import (
     SERIOUS_FLAGS,
     AgeRange,
@@ -703,12 +704,16 @@ def tip_link(*, tip: Tip, other: Tip, by: User, reason: str) -> TipLink:
 
 @transaction.atomic
 def tip_link_case(*, tip: Tip, by: User, case_reference: str, version: int | None = None) -> Tip:
-    """Mark the tip as linked to a case (the youth was identified and a case opened)."""
-    case_reference = case_reference.strip()
-    if not case_reference:
+    """Mark the tip as linked to a case (the youth was identified and a case opened). The
+    reference must name an existing case (checked by the cases app through
+    ``tips.extensions``): a typo would keep the tip out of the retention purge for ever."""
+    if not case_reference.strip():
         raise TipError(_("Give the case reference."))
+    canonical = existing_case_reference(case_reference)
+    if canonical is None:
+        raise TipError(_("No case has this reference. Check it and try again."))
     tip = _locked(tip, version)
-    tip.case_reference = case_reference[:40]
+    tip.case_reference = canonical
     tip.status = Status.LINKED
     _bump(tip, ["case_reference", "status"])
     audit_log(action=Action.UPDATE, actor=by, obj=tip, fields=["case_reference", "status"])

@@ -27,7 +27,6 @@ from heatwatch.accounts.models import Role
 from heatwatch.accounts.permissions import role_required, staff_user
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
-from heatwatch.cases import selectors as case_selectors
 from heatwatch.core import ratelimit
 from heatwatch.core.actions import run_form_action
 from heatwatch.core.csrf import (
@@ -38,6 +37,7 @@ from heatwatch.core.csrf import (
     posted_from_another_site,
 )
 from heatwatch.tips import selectors, services
+from heatwatch.tips.extensions import linked_case_for
 from heatwatch.tips.forms import (
     CloseForm,
     FollowUpForm,
@@ -313,9 +313,7 @@ def _detail(request: HttpRequest, tip: Tip, *, status: int = 200, **forms: Form)
         ),
         "outcome_form": forms.get("outcome_form") or OutcomeForm(),
         # The linked case's reference and link only for someone who may open that case.
-        "linked_case": case_selectors.case_visible_by_reference(
-            user=request.user, reference=tip.case_reference
-        ),
+        "linked_case": linked_case_for(user=request.user, reference=tip.case_reference),
     }
     if coordinator:
         context.update(

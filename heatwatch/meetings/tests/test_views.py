@@ -71,7 +71,7 @@ def test_agenda_builder_proposes_adds_and_reorders(personas, coordinator, meetin
     # a stale form (version 1, the meeting is at 2 now) changes nothing and says why
     other = open_case(personas, legal_name="Zoe Otherperson", date_of_birth=date(2011, 5, 5))
     response = coordinator.post(f"{base}/agenda/add/", {"version": 1, "reference": other.reference})
-    assert response.status_code == 400 and "Someone else changed" in response.content.decode()
+    assert response.status_code == 409 and "Someone else changed" in response.content.decode()
     assert not meeting.agenda.filter(case=other).exists()
     response = coordinator.post(f"{base}/agenda/add/", {"version": 2, "reference": "C-0000-1"})
     assert (

@@ -91,7 +91,10 @@ def test_closed_tips_are_purged_after_retention_leaving_counts(personas, clock):
     closed = urgent_tip()
     linked = urgent_tip()
     services.tip_close(tip=closed, by=personas.coordinator, reason="insufficient")
-    services.tip_link_case(tip=linked, by=personas.coordinator, case_reference="C-1")
+    from heatwatch.cases.tests.conftest import open_case
+
+    case = open_case(personas)
+    services.tip_link_case(tip=linked, by=personas.coordinator, case_reference=case.reference)
     services.tip_close(tip=linked, by=personas.coordinator, reason="referred_done")
     clock.shift(timedelta(days=364))
     assert services.purge_closed_tips() == 0

@@ -252,7 +252,10 @@ def test_related_tips_are_found_by_handle_without_plaintext(coordinator):
     assert b"No tip with that reference" in response.content
 
 
-def test_close_reopen_and_link_to_case(coordinator):
+def test_close_reopen_and_link_to_case(coordinator, personas):
+    from heatwatch.cases.tests.conftest import open_case
+
+    case = open_case(personas)
     tip = make_tip()
     coordinator.post(
         f"/staff/tips/{tip.pk}/close/", {"reason": "insufficient", "version": tip.version}
@@ -262,12 +265,23 @@ def test_close_reopen_and_link_to_case(coordinator):
     coordinator.post(f"/staff/tips/{tip.pk}/reopen/")
     tip.refresh_from_db()
     assert tip.status == Status.TRIAGED
-    coordinator.post(
+    # A reference that names no case (a typo) is refused: the tip would never be purged.
+    response = coordinator.post(
         f"/staff/tips/{tip.pk}/link-case/",
         {"case_reference": "C-2026-0042", "version": tip.version},
     )
+    assert response.status_code == 400
+    assert "No case has this reference" in response.content.decode()
     tip.refresh_from_db()
-    assert tip.status == Status.LINKED and tip.case_reference == "C-2026-0042"
+    assert tip.status == Status.TRIAGED and tip.case_reference == ""
+    coordinator.post(
+        f"/staff/tips/{tip.pk}/link-case/",
+        {"case_reference": case.reference.lower(), "version": tip.version},
+    )
+    tip.refresh_from_db()
+    assert tip.status == Status.LINKED and tip.case_reference == case.reference
+    page = coordinator.get(f"/staff/tips/{tip.pk}/").content.decode()
+    assert f'href="/staff/cases/{case.pk}/"' in page
 
 
 def test_attachments_download_decrypted_only_for_those_who_see_the_tip(coordinator, officer):
