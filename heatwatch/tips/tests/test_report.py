@@ -146,10 +146,12 @@ def test_rate_limit_moves_extra_tips_to_spam_queue(submit, settings):
     ]
 
 
-def test_missing_csrf_token_is_refused(db):
+def test_missing_form_token_is_refused_and_the_form_is_shown_again(db):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/report/", VALID)
     assert response.status_code == 403
+    assert "Your tip has not been sent yet" in response.content.decode()
+    assert 'value="Harbor Street bus depot"' in response.content.decode()
     assert Tip.objects.count() == 0
 
 
