@@ -10,11 +10,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from heatwatch.accounts import services
 from heatwatch.accounts.models import Membership, Organisation, Role, User
@@ -115,7 +118,13 @@ class UserAdmin(AdministratorOnly, admin.ModelAdmin[User]):
     search_fields = ["username", "email", "first_name", "last_name"]
     readonly_fields = ("username", "email", "first_name", "last_name", "is_active", "last_login")
     fields = readonly_fields
-    actions = ["disable_accounts", "enable_accounts", "end_sessions"]
+    actions = [
+        "disable_accounts",
+        "enable_accounts",
+        "end_sessions",
+        "issue_enrolment_links",
+        "reset_two_factor",
+    ]
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -167,6 +176,69 @@ class UserAdmin(AdministratorOnly, admin.ModelAdmin[User]):
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             services.user_logout_everywhere(user=user, by=request.user)  # type: ignore[arg-type]
+
+    @admin.action(description=_("Issue a two-factor enrolment link (sent by e-mail)"))
+    def issue_enrolment_links(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            try:
+                _link, url = services.enrolment_link_issue(
+                    user=user,
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except services.AccountError as exc:
+                self.message_user(request, f"{user.username}: {exc}", messages.ERROR)
+                continue
+            # Shown once: only a keyed hash of the link is stored.
+            self.message_user(
+                request,
+                _("Enrolment link for %(user)s (e-mailed to them, works once): %(url)s")
+                % {"user": user.username, "url": url},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Reset two-factor authentication (needs a reason)"))
+    def reset_two_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        form = ResetTwoFactorForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for user in queryset:
+                services.two_factor_reset(
+                    user=user,
+                    by=request.user,  # type: ignore[arg-type]
+                    reason=form.cleaned_data["reason"],
+                )
+            self.message_user(
+                request,
+                _(
+                    "Two-factor authentication was reset for %(count)d accounts. Issue each an "
+                    "enrolment link so they can sign in again."
+                )
+                % {"count": len(queryset)},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "accounts/admin/reset_two_factor.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reset two-factor authentication"),
+                "form": form,
+                "users": queryset,
+                "action": "reset_two_factor",
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+class ResetTwoFactorForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is two-factor authentication being reset?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+    )
 
 
 class MembershipForm(forms.ModelForm[Membership]):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -12,13 +14,13 @@ class AccountsConfig(AppConfig):
         from heatwatch.accounts import receivers  # noqa: F401  (connects auth signals)
         from heatwatch.accounts.models import TOTPAuthenticator
 
-        class EncryptedGeneratorMethod(GeneratorMethod):  # type: ignore[misc]
+        class EncryptedGeneratorMethod(GeneratorMethod):
             """The authenticator-app method, with devices whose seeds are encrypted."""
 
-            def get_devices(self, user):  # type: ignore[no-untyped-def]
+            def get_devices(self, user: Any) -> Any:
                 return TOTPAuthenticator.objects.filter(user=user)
 
-            def recognize_device(self, device):  # type: ignore[no-untyped-def]
+            def recognize_device(self, device: Any) -> bool:
                 return isinstance(device, TOTPAuthenticator)
 
         # The setup wizard's form is still two_factor's TOTPDeviceForm; the setup view

@@ -72,7 +72,7 @@ class DisableTwoFactorForm(ReauthenticationForm):
     )
 
 
-class HashedBackupTokenForm(BackupTokenForm):  # type: ignore[misc]
+class HashedBackupTokenForm(BackupTokenForm):
     """The login's backup-code step: backup codes are stored as keyed hashes."""
 
     def clean_otp_token(self) -> str:

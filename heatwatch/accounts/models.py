@@ -7,6 +7,7 @@ Everything a user may do is derived from their active memberships (see permissio
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -59,7 +60,7 @@ def _new_session_epoch() -> str:
     return secrets.token_hex(16)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person with an account: every account is staff of some organisation.
 
     ``session_epoch`` is mixed into the session hash: changing it ends every session of the
@@ -121,13 +122,13 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
     code of the one named "default".
     """
 
-    key = EncryptedTextField(default=default_key)  # the seed, hex, as TOTPDevice.key
-    step = models.PositiveSmallIntegerField(default=30)
-    t0 = models.BigIntegerField(default=0)
-    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
-    tolerance = models.PositiveSmallIntegerField(default=1)
-    drift = models.SmallIntegerField(default=0)
-    last_t = models.BigIntegerField(default=-1)
+    key: Any = EncryptedTextField(default=default_key)  # the seed, hex, as TOTPDevice.key
+    step: Any = models.PositiveSmallIntegerField(default=30)
+    t0: Any = models.BigIntegerField(default=0)
+    digits: Any = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance: Any = models.PositiveSmallIntegerField(default=1)
+    drift: Any = models.SmallIntegerField(default=0)
+    last_t: Any = models.BigIntegerField(default=-1)
 
     class Meta(Device.Meta):
         verbose_name = _("authenticator app")

@@ -338,7 +338,7 @@ def two_factor_enrol(
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
     _delete_devices(user)
-    device = TOTPAuthenticator.objects.create(
+    device: TOTPAuthenticator = TOTPAuthenticator.objects.create(
         user=user,
         name="default",
         confirmed=True,

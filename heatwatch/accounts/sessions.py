@@ -83,14 +83,16 @@ class SessionStore(DBStore):
 
     def create_model_instance(self, data: dict[str, Any]) -> AbstractBaseSession:
         return self.model(
-            session_key=stored_key(self._get_or_create_session_key()),
+            session_key=stored_key(self._get_or_create_session_key()),  # type: ignore[attr-defined]
             session_data=self.encode(data),
             expire_date=self.get_expiry_date(),
         )
 
     async def acreate_model_instance(self, data: dict[str, Any]) -> AbstractBaseSession:
         return self.model(
-            session_key=stored_key(await self._aget_or_create_session_key()),
+            session_key=stored_key(
+                await self._aget_or_create_session_key()  # type: ignore[attr-defined]
+            ),
             session_data=self.encode(data),
             expire_date=await self.aget_expiry_date(),
         )
@@ -108,9 +110,10 @@ class SessionStore(DBStore):
     def encode(self, session_dict: dict[str, Any]) -> str:
         return crypto.encrypt(super().encode(session_dict), context=DATA_CONTEXT)
 
-    def decode(self, session_data: str) -> dict[str, Any]:
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
         try:
-            signed = crypto.decrypt(session_data, context=DATA_CONTEXT)
+            text = session_data.decode() if isinstance(session_data, bytes) else session_data
+            signed = crypto.decrypt(text, context=DATA_CONTEXT)
         except crypto.DecryptionError:
             # Written before this engine, tampered with, or under a removed key: signed out.
             return {}

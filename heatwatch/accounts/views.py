@@ -108,7 +108,7 @@ def enrolment_needed(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/enrolment_needed.html", {"invalid_link": False})
 
 
-class EnrolSetupView(SetupView):  # type: ignore[misc]
+class EnrolSetupView(SetupView):
     """django-two-factor-auth's setup wizard, allowed only with an enrolment link or right
     after a re-authentication; the device is stored with its seed encrypted."""
 
@@ -187,7 +187,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     )
 
 
-class StaffLoginView(LoginView):  # type: ignore[misc]
+class StaffLoginView(LoginView):
     """django-two-factor-auth's login; its backup-code step compares keyed hashes."""
 
     form_list = (

@@ -124,3 +124,41 @@ def test_keys_rotate_re_encrypts_totp_seeds(personas, settings, clock):
         assert crypto.key_id_of(token) == new_entry.partition(":")[0] != old_id
     assert dict(TOTPAuthenticator.objects.values_list("pk", "key")) == before
     sign_in(Client(), personas.advocate, clock)
+
+
+def test_migration_encrypts_existing_seeds_hashes_backup_codes_and_drops_sessions(db, clock):
+    import importlib
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from heatwatch.accounts import services
+    from heatwatch.accounts.models import TOTPAuthenticator
+    from heatwatch.conftest import make_user
+
+    migration = importlib.import_module("heatwatch.accounts.migrations.0004_protect_second_factors")
+    user = make_user("veteran", device=False)
+    old = TOTPDevice.objects.create(user=user, name="default", confirmed=True, drift=1)
+    backup = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+    StaticToken.objects.create(device=backup, token="abcd2345")
+    from django.utils import timezone
+
+    Session.objects.create(
+        session_key="k" * 32, session_data="x", expire_date=timezone.now() + timedelta(hours=1)
+    )
+
+    migration.forwards(apps, None)
+
+    assert not TOTPDevice.objects.exists()
+    moved = TOTPAuthenticator.objects.get(user=user)
+    assert (moved.key, moved.name, moved.confirmed, moved.drift) == (old.key, "default", True, 1)
+    stored = _raw_column(
+        f"SELECT key FROM {TOTPAuthenticator._meta.db_table}",  # noqa: S608
+        [],
+    )
+    assert old.key not in stored[0]
+    assert list(StaticToken.objects.values_list("token", flat=True)) == [
+        services.backup_code_hash("abcd2345")
+    ]
+    assert not Session.objects.exists()
