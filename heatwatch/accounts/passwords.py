@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,9 @@ def _user_inputs(user: Any) -> list[str]:
     return words
 
 
+_ZXCVBN_LOCK = threading.Lock()
+
+
 class StrengthValidator:
     """Refuse passwords that zxcvbn estimates as guessable (score below ``min_score``, of 4).
 
@@ -137,9 +141,14 @@ class StrengthValidator:
         self.max_length = max_length  # MaximumLengthValidator refuses anything longer
 
     def validate(self, password: str, user: Any = None) -> None:
-        result = zxcvbn(
-            password[: self.max_length], user_inputs=_user_inputs(user), max_length=self.max_length
-        )
+        # zxcvbn keeps the user inputs of a call in a module-level dictionary: one call at a
+        # time, or concurrent requests would score against each other's names.
+        with _ZXCVBN_LOCK:
+            result = zxcvbn(
+                password[: self.max_length],
+                user_inputs=_user_inputs(user),
+                max_length=self.max_length,
+            )
         if result["score"] >= self.min_score:
             return
         feedback = result["feedback"]
