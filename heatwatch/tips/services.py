@@ -36,6 +36,7 @@ from heatwatch.lib.uploads import (
     WorkLimit,
     clean_upload,
 )
+from heatwatch.lib.versioning import StaleEdit, bump, locked
 from heatwatch.tips import receipts
 from heatwatch.tips.extensions import existing_case_reference
 from heatwatch.tips.models import (
@@ -83,8 +84,17 @@ class TipError(ValueError):
     """A request that breaks a tip rule; the message is safe to show."""
 
 
-class StaleTip(TipError):
+class StaleTip(TipError, StaleEdit):
     """Someone else changed the tip since this form was loaded (no lost update)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or _(
+                "Someone else changed this tip while you were editing it. Your changes were not "
+                "saved; review the tip again."
+            )
+        )
 
 
 class ReceiptInvalid(TipError):
@@ -531,21 +541,11 @@ def _tipster_reply_store(*, tip: Tip, body: str, files: Sequence[CleanFile]) -> 
 
 
 def _locked(tip: Tip, version: int | None) -> Tip:
-    current = Tip.objects.select_for_update().get(pk=tip.pk)
-    if version is not None and current.version != version:
-        raise StaleTip(
-            _(
-                "Someone else changed this tip while you were editing it. Your changes were not "
-                "saved; review the tip again."
-            )
-        )
-    return current
+    return locked(Tip, tip.pk, version=version, stale=StaleTip)
 
 
 def _bump(tip: Tip, fields: list[str]) -> None:
-    tip.version = F("version") + 1
-    tip.save(update_fields=[*fields, "version", "updated_at"])
-    tip.refresh_from_db(fields=["version"])
+    bump(tip, fields)
 
 
 @transaction.atomic

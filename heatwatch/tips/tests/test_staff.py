@@ -135,7 +135,7 @@ def test_concurrent_edits_never_silently_overwrite(coordinator, personas):
             "version": stale_version,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert b"Someone else changed this tip" in response.content
     tip.refresh_from_db()
     assert tip.urgency == Urgency.IMMEDIATE
