@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib import admin
 from django.test import RequestFactory
 
-from heatwatch.accounts.models import User
+from heatwatch.accounts.admin import admin_site
+from heatwatch.accounts.models import Membership, Organisation, Role, User
 from heatwatch.audit.models import Action, AuditEntry, Outcome
 
 
@@ -65,13 +65,17 @@ def test_choices() -> None:
 
 
 @pytest.mark.django_db
-def test_admin_is_read_only_even_for_superusers() -> None:
+def test_admin_is_read_only_even_for_superusers(agency: Organisation) -> None:
     superuser = User.objects.create_superuser(
         username="root", email="root@example.org", password=None
     )
     request = RequestFactory().get("/")
     request.user = superuser
-    model_admin = admin.site._registry[AuditEntry]
+    model_admin = admin_site._registry[AuditEntry]
+    # Being a superuser is not enough to read the log: the role decides (docs/audit.md).
+    assert not model_admin.has_view_permission(request)
+    Membership.objects.create(user=superuser, organisation=agency, role=Role.ADMINISTRATOR)
+    request.user = User.objects.get(pk=superuser.pk)  # roles are cached on the user object
     assert model_admin.has_view_permission(request)
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
