@@ -39,7 +39,8 @@ class BoundedPageNumberPagination(PageNumberPagination):
 
     def __init__(self, page_size: int = PAGE_SIZE, max_page_size: int = 100, **kwargs: Any) -> None:
         super().__init__(page_size=page_size, max_page_size=max_page_size, **kwargs)
-        self.Input = create_model(  # type: ignore[misc]  # an instance's own input schema
+        # This instance's own input schema: django-ninja reads ``paginator.Input``.
+        bounded: Any = create_model(
             f"PageInput{max_page_size}",
             __base__=Schema,
             page=(int, Field(1, ge=1, le=MAX_PAGE, description="From 1.")),
@@ -53,3 +54,4 @@ class BoundedPageNumberPagination(PageNumberPagination):
                 ),
             ),
         )
+        self.Input = bounded
