@@ -330,7 +330,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env_str("HEATWATCH_PROGRAM_NAME", "Bayview County HEAT Watch")
-WAGTAILADMIN_BASE_URL = env_str("HEATWATCH_BASE_URL", "http://127.0.0.1:8000")
+# The platform's public address: every absolute link in an e-mail (lib.links.absolute_url);
+# the CMS uses it too.
+HEATWATCH_BASE_URL = env_str("HEATWATCH_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = HEATWATCH_BASE_URL
 WAGTAILADMIN_LOGIN_URL = "two_factor:login"
 WAGTAIL_FRONTEND_LOGIN_URL = "/staff/account/login/"
 # Passwords are managed in the staff area (/staff/account/password/) behind two-factor sign-in;

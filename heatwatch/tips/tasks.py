@@ -13,6 +13,7 @@ from django_tasks import task
 
 from heatwatch.accounts.models import Organisation, Role, User
 from heatwatch.accounts.selectors import users_with_role
+from heatwatch.lib.links import absolute_url
 from heatwatch.tips import services
 from heatwatch.tips.models import Tip
 
@@ -38,7 +39,7 @@ def notify(*, tip_id: int, kind: str, organisation_id: int | None = None) -> Non
     tip = Tip.objects.filter(pk=tip_id).first()
     if tip is None:
         return
-    link = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("tips:detail", args=[tip.pk])
+    link = absolute_url(reverse("tips:detail", args=[tip.pk]))
     program = settings.HEATWATCH_PROGRAM["name"]
     if kind == "urgent_tip":
         _send(

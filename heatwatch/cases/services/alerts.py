@@ -54,6 +54,7 @@ from heatwatch.cases.services._base import (
 )
 from heatwatch.cases.services.missing import missing_conditions
 from heatwatch.cases.services.records import plan_conditions
+from heatwatch.lib.links import absolute_url
 
 # --- alerts -----------------------------------------------------------------------------------
 
@@ -348,15 +349,15 @@ def _alert_recipients(case_ids: Iterable[int]) -> dict[int, list[User]]:
 
 def _digest(user: User, alerts: list[Alert], *, escalation: bool) -> None:
     """One e-mail to ``user`` listing ``alerts``: case references, kinds and links only."""
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     program = settings.HEATWATCH_PROGRAM["name"]
     lines = [
         f"- {a.case.reference}: {AlertKind(a.kind).label} "
-        f"{base}{reverse('cases:detail', args=[a.case_id])}"
+        f"{absolute_url(reverse('cases:detail', args=[a.case_id]))}"
         for a in alerts[:DIGEST_LINES]
     ]
     if len(alerts) > DIGEST_LINES:
-        lines.append(f"… and {len(alerts) - DIGEST_LINES} more: {base}{reverse('cases:list')}")
+        more = len(alerts) - DIGEST_LINES
+        lines.append(f"… and {more} more: {absolute_url(reverse('cases:list'))}")
     count = len(alerts)
     if escalation:
         subject = f"[{program}] ESCALATED: {count} alert(s) not acknowledged in time"
