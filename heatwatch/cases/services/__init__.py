@@ -110,7 +110,9 @@ from heatwatch.cases.services.referrals import (
 )
 from heatwatch.cases.services.team import (
     MIN_BREAK_GLASS_REASON,
+    UnknownCaseReference,
     break_glass,
+    break_glass_by_reference,
     break_glass_review,
     care_team_add,
     care_team_remove,
@@ -148,6 +150,7 @@ __all__ = [
     "StaleYouth",
     "TEXT_LIMITS",
     "TipReferenceError",
+    "UnknownCaseReference",
     "WaitlistOffered",
     "YouthInput",
     "add_business_days",
@@ -157,6 +160,7 @@ __all__ = [
     "alerts_notify",
     "alerts_refresh",
     "break_glass",
+    "break_glass_by_reference",
     "break_glass_minutes",
     "break_glass_review",
     "can_delete_records",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heatwatch.accounts.models import Organisation, User
-from heatwatch.audit.models import Action
+from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.cases.models import (
     Alert,
@@ -298,6 +298,27 @@ def break_glass(*, case: Case, by: User, reason: str) -> BreakGlass:
     audit_log(action=Action.BREAK_GLASS, actor=by, obj=case, reason=f"break-glass {grant.pk}")
     _event(case, "break_glass", f"Break-glass read by {by}", by)
     return grant
+
+
+class UnknownCaseReference(CaseError):
+    """No case has the reference given for a break-glass read."""
+
+
+def break_glass_by_reference(*, reference: str, by: User, reason: str) -> BreakGlass:
+    """A break-glass read of the case with ``reference``. An unknown reference is refused and
+    audited as a failed break-glass attempt (in its own transaction, so the entry stays)."""
+    case = Case.objects.filter(reference=reference.strip().upper()).first()
+    if case is None:
+        with transaction.atomic():
+            audit_log(
+                action=Action.BREAK_GLASS,
+                actor=by,
+                object_type="cases.case",
+                outcome=Outcome.FAILURE,
+                reason="unknown reference",
+            )
+        raise UnknownCaseReference(_("No case with that reference."))
+    return break_glass(case=case, by=by, reason=reason)
 
 
 @transaction.atomic

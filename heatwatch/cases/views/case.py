@@ -16,8 +16,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from heatwatch.accounts.permissions import staff_user
-from heatwatch.audit.models import Action, Outcome
-from heatwatch.audit.services import audit_log
 from heatwatch.cases import selectors, services
 from heatwatch.cases.extensions import case_list_sections
 from heatwatch.cases.forms import (
@@ -341,23 +339,18 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = selectors.case_by_reference(reference=form.cleaned_data["reference"])
-        if case is None:
-            audit_log(
-                action=Action.BREAK_GLASS,
-                actor=user,
-                object_type="cases.case",
-                outcome=Outcome.FAILURE,
-                reason="unknown reference",
+        try:
+            grant = services.break_glass_by_reference(
+                reference=form.cleaned_data["reference"],
+                by=user,
+                reason=form.cleaned_data["reason"],
             )
-            form.add_error("reference", _("No case with that reference."))
+        except services.UnknownCaseReference as exc:
+            form.add_error("reference", str(exc))
+        except services.CaseError as exc:
+            form.add_error(None, str(exc))
         else:
-            try:
-                services.break_glass(case=case, by=user, reason=form.cleaned_data["reason"])
-            except services.CaseError as exc:
-                form.add_error(None, str(exc))
-            else:
-                return redirect("cases:detail", pk=case.pk)
+            return redirect("cases:detail", pk=grant.case_id)
     return render(
         request,
         "cases/break_glass.html",
