@@ -49,6 +49,8 @@ CORE_RULES: list[tuple[str, frozenset[str]]] = [
     (r"^staff/account/two_factor/qrcode/$", NOBODY),  # only inside the set-up wizard
     (r"^staff/account/", STAFF),
     (r"^staff/admin/logout/$", STAFF),
+    # the audit log is read-only for everyone (heatwatch/audit/admin.py)
+    (r"^staff/admin/audit/auditentry/add/$", NOBODY),
     (r"^staff/admin/", ADMINISTRATOR),
     (r"^staff/", STAFF),
     # content editing
@@ -164,7 +166,10 @@ def _denied(response) -> bool:
         return True
     if response.status_code in (301, 302):
         location = urlsplit(response["Location"]).path
-        return location.endswith("/login/") or location == "/staff/account/two_factor/setup/"
+        return location.endswith("/login/") or location in (
+            "/staff/account/two_factor/setup/",
+            "/staff/account/two_factor/enrolment-needed/",
+        )
     return False
 
 
