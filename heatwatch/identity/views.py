@@ -74,15 +74,8 @@ def compare(request: HttpRequest, person_id: int, other_id: int) -> HttpResponse
     other = selectors.person_get_for_user(user=request.user, person_id=other_id)
     if person.pk == other.pk:
         raise Http404
-    left = selectors.person_records(person=person)
-    right = selectors.person_records(person=other)
-    _audit_reads(request, left + right)
-    best: selectors.Candidate | None = None
-    for a in left:
-        for b in right:
-            result = selectors.compare_records(left=a, right=b)
-            if best is None or result.probability > best.probability:
-                best = result
+    comparison = selectors.compare_persons(left=person, right=other)
+    _audit_reads(request, comparison.left + comparison.right)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,9 +96,9 @@ def compare(request: HttpRequest, person_id: int, other_id: int) -> HttpResponse
         {
             "person": person,
             "other": other,
-            "left": left,
-            "right": right,
-            "best": best,
+            "left": comparison.left,
+            "right": comparison.right,
+            "best": comparison.best,
             "form": form,
         },
     )
