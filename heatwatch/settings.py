@@ -216,6 +216,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Rows hold an HMAC of the cookie and encrypted data: a database copy opens no session.
 SESSION_ENGINE = "heatwatch.accounts.sessions"
 
+# An administrator's one-time link to set up two-factor authentication lasts this long.
+HEATWATCH_ENROLMENT_LINK_HOURS = env_int("HEATWATCH_ENROLMENT_LINK_HOURS", 72)
+
 # Lockout (heatwatch/accounts/lockout.py): 5 failures lock an account from that source only,
 # for 10 minutes, doubling on each repeated lockout up to a day; failures against 10 accounts
 # from one source, or from 10 sources against one account, within an hour pause those too.

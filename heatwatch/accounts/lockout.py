@@ -59,6 +59,7 @@ SCOPE_ACCOUNT = "account"
 
 
 def _setting(name: str, default: int) -> int:
+    # Read when used; the defaults live in settings.py (``default`` is for the type only).
     return int(getattr(settings, name, default))
 
 

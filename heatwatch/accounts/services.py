@@ -30,6 +30,7 @@ from heatwatch.accounts.models import (
 from heatwatch.accounts.permissions import CMS_ROLES, role_allowed_in
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
+from heatwatch.lib.links import absolute_url
 
 # Wagtail's own groups (created by its migrations); coordinators edit and publish pages.
 CMS_GROUPS = ("Editors", "Moderators")
@@ -243,7 +244,6 @@ def organisation_update(
 # Every change to a user's second factor is audited in its transaction and e-mailed to the user
 # once it has committed. See docs/security.md, "Signing in".
 
-ENROLMENT_LINK_HOURS = 72
 BACKUP_CODE_COUNT = 10
 
 
@@ -268,12 +268,11 @@ def backup_code_hash(code: str) -> str:
 
 def enrolment_link_url(token: str) -> str:
     """The absolute address of an enrolment link."""
-    base = str(settings.WAGTAILADMIN_BASE_URL).rstrip("/")
-    return base + reverse("staff:enrol", kwargs={"token": token})
+    return absolute_url(reverse("staff:enrol", kwargs={"token": token}))
 
 
 def _link_hours() -> int:
-    return int(getattr(settings, "HEATWATCH_ENROLMENT_LINK_HOURS", ENROLMENT_LINK_HOURS))
+    return int(settings.HEATWATCH_ENROLMENT_LINK_HOURS)
 
 
 @transaction.atomic

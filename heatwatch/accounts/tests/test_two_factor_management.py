@@ -118,13 +118,13 @@ def test_an_enrolment_link_allows_setup_once(
     assert again.get(SETUP)["Location"] == NEEDED
 
 
-def test_an_enrolment_link_expires(client, personas, clock):
+def test_an_enrolment_link_expires(client, personas, clock, settings):
     make_user("newcomer", device=False)
     _link, url = services.enrolment_link_issue(
         user=personas.no_role.__class__.objects.get(username="newcomer"),
         by=personas.administrator,
     )
-    clock.shift(timedelta(hours=services.ENROLMENT_LINK_HOURS, seconds=1))
+    clock.shift(timedelta(hours=settings.HEATWATCH_ENROLMENT_LINK_HOURS, seconds=1))
     password_step(client, "newcomer", next_url=urlsplit(url).path)
     assert client.get(urlsplit(url).path).status_code == 404
     assert client.get(SETUP)["Location"] == NEEDED
