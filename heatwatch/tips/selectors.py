@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+from typing import Any, NamedTuple
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
-from heatwatch.tips.models import Status, Tip, TipIndex, TipReferral, Urgency
+from heatwatch.tips.models import Status, Tip, TipAttachment, TipIndex, TipReferral, Urgency
 from heatwatch.tips.permissions import referrals_workable_by, tips_visible_to
 
 _URGENCY_RANK = Case(
@@ -112,4 +113,40 @@ def referral_inbox(*, user: Any) -> QuerySet[TipReferral]:
             )
         )
         .order_by("open_rank", "-created_at")
+    )
+
+
+# The only kinds a tip's file can have (the upload checks refuse the rest); "bin" if one slips by.
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+
+class AttachmentDownload(NamedTuple):
+    """A tip's file, decrypted, as it is handed to the browser."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def attachment_for_download(*, user: Any, tip_pk: int, attachment_pk: int) -> AttachmentDownload:
+    """A file of a tip ``user`` may see, decrypted, its export audited; 404 otherwise.
+
+    The file name is made of the tip's reference and the file's id: the original name is never
+    kept (it can name the tipster's phone or the youth).
+    """
+    tip = tip_get_for_user(user=user, pk=tip_pk, audit=False)
+    item = TipAttachment.objects.filter(tip=tip, pk=attachment_pk).first()
+    if item is None:
+        raise Http404
+    audit_log(action=Action.READ, actor=user, obj=item, reason=f"file of {tip.reference}")
+    extension = _EXTENSIONS.get(item.content_type, "bin")
+    return AttachmentDownload(
+        filename=f"{tip.reference}-{item.pk}.{extension}",
+        content_type=item.content_type,
+        content=base64.b64decode(item.blob),
     )

@@ -8,14 +8,13 @@ from a browser that blocks cookies.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -25,8 +24,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from heatwatch.accounts.models import Role
 from heatwatch.accounts.permissions import role_required, staff_user
-from heatwatch.audit.models import Action
-from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
 from heatwatch.core.actions import run_form_action
 from heatwatch.core.csrf import (
@@ -52,7 +49,7 @@ from heatwatch.tips.forms import (
     TipsterReplyForm,
     TriageForm,
 )
-from heatwatch.tips.models import Channel, RedFlag, Status, Tip, TipAttachment, Urgency
+from heatwatch.tips.models import Channel, RedFlag, Status, Tip, Urgency
 from heatwatch.tips.permissions import can_triage, referrals_workable_by, tips_visible_to
 
 # --- public -----------------------------------------------------------------------------------
@@ -510,20 +507,10 @@ def outcome(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
 @staff_only
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     """Download an attachment (decrypted; audited; never cached; never rendered inline)."""
-    tip = selectors.tip_get_for_user(user=request.user, pk=pk, audit=False)
-    item = TipAttachment.objects.filter(tip=tip, pk=attachment_pk).first()
-    if item is None:
-        raise Http404
-    audit_log(action=Action.READ, actor=request.user, obj=item, reason=f"file of {tip.reference}")
-    response = HttpResponse(base64.b64decode(item.blob), content_type=item.content_type)
-    extension = {
-        "image/jpeg": "jpg",
-        "image/png": "png",
-        "image/webp": "webp",
-        "application/pdf": "pdf",
-    }.get(item.content_type, "bin")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{tip.reference}-{item.pk}.{extension}"'
+    download = selectors.attachment_for_download(
+        user=request.user, tip_pk=pk, attachment_pk=attachment_pk
     )
+    response = HttpResponse(download.content, content_type=download.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

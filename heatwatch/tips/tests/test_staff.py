@@ -298,3 +298,60 @@ def test_attachments_download_decrypted_only_for_those_who_see_the_tip(coordinat
     assert response.content.startswith(b"\xff\xd8")
     assert response["Content-Disposition"].startswith("attachment;")
     assert officer.get(f"/staff/tips/{tip.pk}/files/{item.pk}/").status_code == 404
+
+
+def _tip_with_photo() -> Tip:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from heatwatch.tips.tests.conftest import jpeg_with_gps
+
+    photo = SimpleUploadedFile("IMG_jaz_phone.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    return services.tip_submit(data=services.TipInput(narrative="photo"), attachments=[photo]).tip
+
+
+def test_attachment_download_is_named_by_reference_and_audited(coordinator, personas):
+    tip = _tip_with_photo()
+    item = tip.attachments.get()
+    response = coordinator.get(f"/staff/tips/{tip.pk}/files/{item.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{tip.reference}-{item.pk}.jpg"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"IMG_jaz_phone" not in response["Content-Disposition"].encode()
+    entry = AuditEntry.objects.get(
+        action=Action.READ, object_type="tips.tipattachment", object_id=str(item.pk)
+    )
+    assert entry.actor_id == personas.coordinator.pk
+    assert entry.reason == f"file of {tip.reference}"
+
+
+def test_attachment_of_another_tip_is_not_found(coordinator):
+    tip = _tip_with_photo()
+    other = make_tip()
+    item = tip.attachments.get()
+    assert coordinator.get(f"/staff/tips/{other.pk}/files/{item.pk}/").status_code == 404
+    assert coordinator.get(f"/staff/tips/{tip.pk}/files/{item.pk + 1000}/").status_code == 404
+    assert not AuditEntry.objects.filter(action=Action.READ, object_type="tips.tipattachment")
+
+
+def test_attachment_for_download_refuses_who_may_not_see_the_tip(personas):
+    from django.http import Http404
+
+    from heatwatch.tips import selectors
+
+    tip = _tip_with_photo()
+    item = tip.attachments.get()
+    with pytest.raises(Http404):
+        selectors.attachment_for_download(
+            user=personas.officer, tip_pk=tip.pk, attachment_pk=item.pk
+        )
+    assert AuditEntry.objects.filter(
+        action=Action.ACCESS_DENIED, object_type="tips.tip", object_id=str(tip.pk)
+    ).exists()
+    download = selectors.attachment_for_download(
+        user=personas.coordinator, tip_pk=tip.pk, attachment_pk=item.pk
+    )
+    assert download.content_type == "image/jpeg"
+    assert download.content.startswith(b"\xff\xd8")
+    assert download.filename == f"{tip.reference}-{item.pk}.jpg"
