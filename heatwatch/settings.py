@@ -114,7 +114,6 @@ INSTALLED_APPS = [
     # utilities
     "ninja",
     "django_htmx",
-    "django_filters",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
