@@ -131,3 +131,25 @@ def clock():
 
     with time_machine.travel(dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC), tick=False) as t:
         yield t
+
+
+@pytest.fixture
+def queries_do_not_grow(django_assert_max_num_queries):
+    """``queries_do_not_grow(fetch, add_rows, most=N)``: an N+1 guard for a list.
+
+    Calls ``fetch()`` once to warm the per-process caches (content types, the site), then counts
+    its queries (at most ``most``), calls ``add_rows()``, and requires ``fetch()`` to need no more
+    queries than before. Returns both results, for the test to check the rows were shown.
+    Comparing the two counts, not fixed numbers, keeps it true on SQLite and PostgreSQL.
+    """
+
+    def check(fetch, add_rows, *, most):
+        fetch()
+        with django_assert_max_num_queries(most) as few:
+            before = fetch()
+        add_rows()
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            after = fetch()
+        return before, after
+
+    return check
