@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from heatwatch.accounts import services
 from heatwatch.accounts.models import Membership, Organisation, Role, User
@@ -172,7 +173,7 @@ class UserAdmin(AdministratorOnly, admin.ModelAdmin[User]):
         for user in queryset:
             services.user_enable(user=user, by=request.user)  # type: ignore[arg-type]
 
-    @admin.action(description="Log the selected accounts out everywhere")
+    @admin.action(description=gettext_lazy("Log the selected accounts out everywhere"))
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             services.user_logout_everywhere(user=user, by=request.user)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -79,36 +79,37 @@ class BreachedPasswordValidator(CommonPasswordValidator):
 
 
 # zxcvbn's advice, in English in the package; listed here so that it is translated with ours.
+# zxcvbn's advice, marked for the catalogue (gettext_noop) and translated when shown.
 _FEEDBACK = {
     text: gettext_lazy(text)
     for text in (
-        "Use a few words, avoid common phrases.",
-        "No need for symbols, digits, or uppercase letters.",
-        "Add another word or two. Uncommon words are better.",
-        "Straight rows of keys are easy to guess.",
-        "Short keyboard patterns are easy to guess.",
-        "Use a longer keyboard pattern with more turns.",
-        'Repeats like "aaa" are easy to guess.',
-        'Repeats like "abcabcabc" are only slightly harder to guess than "abc".',
-        "Avoid repeated words and characters.",
-        'Sequences like "abc" or "6543" are easy to guess.',
-        "Avoid sequences.",
-        "Recent years are easy to guess.",
-        "Avoid recent years.",
-        "Avoid years that are associated with you.",
-        "Dates are often easy to guess.",
-        "Avoid dates and years that are associated with you.",
-        "This is a top-10 common password.",
-        "This is a top-100 common password.",
-        "This is a very common password.",
-        "This is similar to a commonly used password.",
-        "A word by itself is easy to guess.",
-        "Names and surnames by themselves are easy to guess.",
-        "Common names and surnames are easy to guess.",
-        "Capitalization doesn't help very much.",
-        "All-uppercase is almost as easy to guess as all-lowercase.",
-        "Reversed words aren't much harder to guess.",
-        "Predictable substitutions like '@' instead of 'a' don't help very much.",
+        gettext_noop("Use a few words, avoid common phrases."),
+        gettext_noop("No need for symbols, digits, or uppercase letters."),
+        gettext_noop("Add another word or two. Uncommon words are better."),
+        gettext_noop("Straight rows of keys are easy to guess."),
+        gettext_noop("Short keyboard patterns are easy to guess."),
+        gettext_noop("Use a longer keyboard pattern with more turns."),
+        gettext_noop('Repeats like "aaa" are easy to guess.'),
+        gettext_noop('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+        gettext_noop("Avoid repeated words and characters."),
+        gettext_noop('Sequences like "abc" or "6543" are easy to guess.'),
+        gettext_noop("Avoid sequences."),
+        gettext_noop("Recent years are easy to guess."),
+        gettext_noop("Avoid recent years."),
+        gettext_noop("Avoid years that are associated with you."),
+        gettext_noop("Dates are often easy to guess."),
+        gettext_noop("Avoid dates and years that are associated with you."),
+        gettext_noop("This is a top-10 common password."),
+        gettext_noop("This is a top-100 common password."),
+        gettext_noop("This is a very common password."),
+        gettext_noop("This is similar to a commonly used password."),
+        gettext_noop("A word by itself is easy to guess."),
+        gettext_noop("Names and surnames by themselves are easy to guess."),
+        gettext_noop("Common names and surnames are easy to guess."),
+        gettext_noop("Capitalization doesn't help very much."),
+        gettext_noop("All-uppercase is almost as easy to guess as all-lowercase."),
+        gettext_noop("Reversed words aren't much harder to guess."),
+        gettext_noop("Predictable substitutions like '@' instead of 'a' don't help very much."),
     )
 }
 

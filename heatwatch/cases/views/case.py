@@ -12,7 +12,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from heatwatch.accounts.permissions import staff_user
@@ -385,11 +385,11 @@ _AGENCY_STEPS = {
 }
 
 _STEP_LABELS = {
-    "accept": _lazy("Accept"),
-    "decline": _lazy("Decline"),
-    "first-contact": _lazy("First contact made"),
-    "complete": _lazy("Completed"),
-    "drop": _lazy("Dropped out"),
+    "accept": gettext_lazy("Accept"),
+    "decline": gettext_lazy("Decline"),
+    "first-contact": gettext_lazy("First contact made"),
+    "complete": gettext_lazy("Completed"),
+    "drop": gettext_lazy("Dropped out"),
 }
 
 
