@@ -101,14 +101,16 @@ def django_request_log():
     logger = logging.getLogger("django.request")
     [handler] = [h for h in logger.handlers if isinstance(h.formatter, SafeFormatter)]
     stream = io.StringIO()
-    old_stream = handler.setStream(stream)
+    # Swapped without setStream(): that flushes the old stream, which may be a capture file
+    # pytest has already closed when this runs late in a whole-suite run.
+    old_stream, handler.stream = handler.stream, stream
     old_level = logger.level
     logger.setLevel(logging.WARNING)
     try:
         yield stream
     finally:
         logger.setLevel(old_level)
-        handler.setStream(old_stream)
+        handler.stream = old_stream
 
 
 def test_django_request_log_escapes_a_crafted_path(client, db, django_request_log):
