@@ -141,15 +141,47 @@ def queries_do_not_grow(django_assert_max_num_queries):
     its queries (at most ``most``), calls ``add_rows()``, and requires ``fetch()`` to need no more
     queries than before. Returns both results, for the test to check the rows were shown.
     Comparing the two counts, not fixed numbers, keeps it true on SQLite and PostgreSQL.
-    """
 
-    def check(fetch, add_rows, *, most):
+    Pages that audit each record they show (an agenda, an action-item inbox) pass
+    ``audited_by=user``: each entry the page writes then counts as what one ``audit_log`` call by
+    that user costs (measured here), and the queries left over must not grow.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from heatwatch.audit.models import Action, AuditEntry
+    from heatwatch.audit.services import audit_log
+
+    def counted(fetch):
+        entries = AuditEntry.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            result = fetch()
+        return result, len(queries), AuditEntry.objects.count() - entries
+
+    def check(fetch, add_rows, *, most, audited_by=None):
         fetch()
-        with django_assert_max_num_queries(most) as few:
-            before = fetch()
+        if audited_by is None:
+            with django_assert_max_num_queries(most) as few:
+                before = fetch()
+            add_rows()
+            with django_assert_max_num_queries(len(few.captured_queries)):
+                after = fetch()
+            return before, after
+        with CaptureQueriesContext(connection) as one:
+            audit_log(action=Action.READ, actor=audited_by, object_type="tests.probe")
+        before, n_before, written_before = counted(fetch)
         add_rows()
-        with django_assert_max_num_queries(len(few.captured_queries)):
-            after = fetch()
+        after, n_after, written_after = counted(fetch)
+        reads_before = n_before - written_before * len(one)
+        reads_after = n_after - written_after * len(one)
+        if written_after <= written_before:
+            pytest.fail("the page audits no more reads with more rows")
+        if reads_before > most:
+            pytest.fail(f"{reads_before} queries besides the audit entries (at most {most})")
+        if reads_after > reads_before:
+            pytest.fail(
+                f"{reads_after} queries besides the audit entries, {reads_before} with fewer rows"
+            )
         return before, after
 
     return check
