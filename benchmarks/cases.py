@@ -58,10 +58,8 @@ def setup_django(env: dict[str, str]) -> None:
 
 def make_people(rng: random.Random) -> dict[str, list]:
     """Organisations, staff with TOTP devices, and directory services."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from heatwatch.accounts import services as accounts
-    from heatwatch.accounts.models import OrganisationType, Role
+    from heatwatch.accounts.models import OrganisationType, Role, TOTPAuthenticator
     from heatwatch.directory import services as directory
     from heatwatch.directory.models import Category
 
@@ -102,7 +100,7 @@ def make_people(rng: random.Random) -> dict[str, list]:
                 )
             )
     for user in [coordinator] + [u for u, _o in advocates]:
-        TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        TOTPAuthenticator.objects.create(user=user, name="default", confirmed=True)
     return {
         "coordinator": [(coordinator, coordinating)],
         "advocates": advocates,
@@ -282,12 +280,13 @@ def session_cookie(user) -> str:
     from django.conf import settings
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from heatwatch.accounts.models import TOTPAuthenticator
 
     client = Client()
     client.force_login(user)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session[DEVICE_ID_SESSION_KEY] = TOTPAuthenticator.objects.get(user=user).persistent_id
     session.save()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 

@@ -70,7 +70,7 @@ API_TIP = {
     "seen_when": "Most afternoons",
     "caller_notes": "Benchmark call.",
 }
-CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_TOKEN_INPUT = re.compile(rb'name="form_token" value="([^"]+)"')
 RECEIPT = re.compile(rb"\d{4}-\d{4}-\d{4}-\d{4}-\d{4}")
 
 
@@ -242,22 +242,21 @@ def bare_client(port: int) -> Request:
 
 
 def form_client(port: int) -> Request:
-    """One tipster's browser: fetch the form once (CSRF cookie and token), then post."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/report/")
-    response = conn.getresponse()
-    page = response.read()
-    conn.close()
-    match = CSRF_INPUT.search(page)
-    cookie = response.getheader("Set-Cookie", "")
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", cookie)
-    if response.status != 200 or not match or not csrf_cookie:
-        raise SystemExit(f"GET /report/ gave {response.status} without a CSRF token")
-    body, content_type = multipart([("csrfmiddlewaretoken", match.group(1).decode()), *FORM_FIELDS])
-    headers = {"Content-Type": content_type, "Cookie": f"csrftoken={csrf_cookie.group(1)}"}
+    """One tipster's browser, without cookies: each tip fetches the form (its single-use form
+    token) and posts it, as a same-origin form post."""
+    headers_base = {"Sec-Fetch-Site": "same-origin", "Origin": f"http://127.0.0.1:{port}"}
 
     def request(conn: http.client.HTTPConnection) -> tuple[bool, str]:
-        conn.request("POST", "/report/", body=body, headers=headers)
+        conn.request("GET", "/report/")
+        response = conn.getresponse()
+        page = response.read()
+        match = FORM_TOKEN_INPUT.search(page)
+        if response.status != 200 or not match:
+            return False, f"GET {response.status} without a form token"
+        body, content_type = multipart([("form_token", match.group(1).decode()), *FORM_FIELDS])
+        conn.request(
+            "POST", "/report/", body=body, headers={**headers_base, "Content-Type": content_type}
+        )
         response = conn.getresponse()
         page = response.read()
         return response.status == 200 and RECEIPT.search(page) is not None, f"{response.status}"
