@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "heatwatch.directory",
     "heatwatch.cases",
     "heatwatch.meetings",
+    "heatwatch.mailing",
     "heatwatch.api",
     # two-factor authentication
     "django_otp",
@@ -279,7 +280,18 @@ CONTENT_SECURITY_POLICY = {
 }
 # Paths whose responses must never be cached (staff area, CMS, API, tips); every response to a
 # signed-in user is also no-store (core.middleware.NoStoreMiddleware).
-HEATWATCH_NO_STORE_PREFIXES = ("/staff/", "/cms/", "/api/", "/report/", "/es/report/")
+HEATWATCH_NO_STORE_PREFIXES = (
+    "/staff/",
+    "/cms/",
+    "/api/",
+    "/report/",
+    "/es/report/",
+    # the mailing list's pages show or change a subscriber's data
+    "/subscribe/",
+    "/es/subscribe/",
+    "/unsubscribe/",
+    "/es/unsubscribe/",
+)
 
 # --- internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -397,6 +409,20 @@ HEATWATCH_CASES_MISSING_REPORT_HOURS = env_int("HEATWATCH_CASES_MISSING_REPORT_H
 HEATWATCH_CASES_MISSING_OPEN_HOURS = env_int("HEATWATCH_CASES_MISSING_OPEN_HOURS", 24)
 # MDT meetings: how many cases the proposed agenda holds.
 HEATWATCH_MEETINGS_AGENDA_SIZE = env_int("HEATWATCH_MEETINGS_AGENDA_SIZE", 12)
+
+# --- mailing list (issue #14; docs/mailing.md) -------------------------------------------------
+# A confirmation link works this many days; unconfirmed addresses are purged after this many.
+HEATWATCH_MAILING_CONFIRM_LINK_DAYS = env_int("HEATWATCH_MAILING_CONFIRM_LINK_DAYS", 7)
+HEATWATCH_MAILING_PENDING_PURGE_DAYS = env_int("HEATWATCH_MAILING_PENDING_PURGE_DAYS", 30)
+# The preference-centre link in each e-mail works this many days (longer than between issues).
+HEATWATCH_MAILING_PREFERENCES_LINK_DAYS = env_int("HEATWATCH_MAILING_PREFERENCES_LINK_DAYS", 180)
+# Sign-ups per hour from one source; confirmation e-mails per day to one address.
+HEATWATCH_MAILING_SUBSCRIBES_PER_HOUR = env_int("HEATWATCH_MAILING_SUBSCRIBES_PER_HOUR", 10)
+HEATWATCH_MAILING_CONFIRM_MAILS_PER_DAY = env_int("HEATWATCH_MAILING_CONFIRM_MAILS_PER_DAY", 3)
+# Sending: recipients claimed per batch (one SMTP connection each), and how long a claim lasts
+# before another worker may take it over (much longer than one SMTP exchange).
+HEATWATCH_MAILING_BATCH_SIZE = env_int("HEATWATCH_MAILING_BATCH_SIZE", 100)
+HEATWATCH_MAILING_CLAIM_LEASE_MINUTES = env_int("HEATWATCH_MAILING_CLAIM_LEASE_MINUTES", 15)
 
 # --- logging: no IP addresses or user agents, ever ---------------------------------------------
 LOGGING = {

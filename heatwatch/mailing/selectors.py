@@ -1,0 +1,60 @@
+"""Reads of the mailing list for coordinators: newsletters, counts and the send log.
+
+Only coordinators reach these (the views' role check); the send log shows a recipient by
+send-record number, never by address.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from heatwatch.mailing import services
+from heatwatch.mailing.models import Delivery, DeliveryStatus, Newsletter, Subscriber
+
+
+def newsletters_with_counts() -> QuerySet[Newsletter]:
+    """Every newsletter, newest first, with how many were accepted and failed (one query)."""
+    return Newsletter.objects.annotate(
+        accepted=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.ACCEPTED)),
+        failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
+    ).order_by("-created_at")
+
+
+def newsletter_get(*, pk: int) -> Newsletter:
+    """One newsletter, or 404."""
+    return get_object_or_404(Newsletter, pk=pk)
+
+
+def subscriber_counts() -> dict[str, int]:
+    """How many subscribers are in each status."""
+    rows = Subscriber.objects.values("status").annotate(n=Count("pk")).order_by()
+    return {str(row["status"]): int(row["n"]) for row in rows}
+
+
+def audience_size(*, newsletter: Newsletter) -> int:
+    """How many confirmed subscribers the newsletter would go to now."""
+    return int(services.audience(newsletter).count())
+
+
+def delivery_counts(*, newsletter: Newsletter) -> dict[str, int]:
+    """The send records of a newsletter, counted by status (every status present, maybe 0)."""
+    counts = {str(value): 0 for value in DeliveryStatus.values}
+    rows = (
+        Delivery.objects.filter(newsletter=newsletter)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts[str(row["status"])] = int(row["n"])
+    return counts
+
+
+def send_log(*, newsletter: Newsletter) -> QuerySet[Delivery]:
+    """The send records of a newsletter, latest change first (no subscriber data loaded)."""
+    return (
+        Delivery.objects.filter(newsletter=newsletter)
+        .only("pk", "status", "attempts", "error", "handed_at", "accepted_at", "updated_at")
+        .order_by("-updated_at", "-pk")
+    )
