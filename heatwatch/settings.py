@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "heatwatch.directory",
     "heatwatch.cases",
     "heatwatch.meetings",
+    "heatwatch.events",
     "heatwatch.mailing",
     "heatwatch.api",
     # two-factor authentication
@@ -379,6 +380,8 @@ HEATWATCH_RECEIPT_FAILURES_PER_CODE = env_int("HEATWATCH_RECEIPT_FAILURES_PER_CO
 HEATWATCH_TIP_RATE_PER_HOUR = env_int("HEATWATCH_TIP_RATE_PER_HOUR", 5)
 # Staff answer a tipster within this many days (alert otherwise).
 HEATWATCH_TIP_REPLY_DAYS = env_int("HEATWATCH_TIP_REPLY_DAYS", 7)
+# Event registrations per hour from one source before further ones are refused (events).
+HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR = env_int("HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR", 10)
 # An urgent tip not triaged within this many minutes is escalated.
 HEATWATCH_TIP_ESCALATE_MINUTES = env_int("HEATWATCH_TIP_ESCALATE_MINUTES", 60)
 # Closed tips not linked to a case are purged this many days after closing.

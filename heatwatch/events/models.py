@@ -1,0 +1,154 @@
+"""Trainings and events, and the registrations of the people who come (docs/events.md).
+
+An event's public fields are public. A registration holds personal data (name, e-mail,
+organisation, accessibility needs): encrypted at rest, shown only on staff pages. The e-mail
+is also kept as a blind index so that registering twice with the same address finds the
+first registration.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from heatwatch.lib.fields import EncryptedTextField
+
+
+class Kind(models.TextChoices):
+    COALITION = "coalition", _("Quarterly coalition training")
+    TRAINING = "training", _("Training")
+    WEBINAR = "webinar", _("Webinar")
+    OUTREACH = "outreach", _("Outreach event")
+    YOUTH = "youth", _("Youth event")
+    FUNDRAISER = "fundraiser", _("Fundraiser")
+
+
+class Audience(models.TextChoices):
+    POLICE = "police", _("Police")
+    PROBATION = "probation", _("Probation")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    SCHOOL = "school", _("Schools")
+    HOSPITAL = "hospital", _("Hospitals and health care")
+    PROSECUTOR = "prosecutor", _("Prosecutors")
+    COMMUNITY = "community", _("Community groups")
+    LABOUR = "labour", _("Labour unions")
+    ELECTED = "elected", _("Elected officials")
+    YOUTH = "youth", _("Youth")
+    PUBLIC = "public", _("General public")
+    OTHER = "other", _("Other")
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Spanish")
+    BOTH = "en-es", _("English and Spanish")
+
+
+class Event(models.Model):
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRAINING)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    audiences = models.JSONField(default=list, blank=True)  # Audience values
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
+    venue_address = models.CharField(max_length=300, blank=True)
+    venue_room = models.CharField(max_length=120, blank=True)
+    accessibility_notes = models.TextField(blank=True)
+    # Shown only to registered people (in their confirmation), never on a public page.
+    online_url = models.URLField(max_length=500, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField()
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    is_public = models.BooleanField(default=True)
+    # RFC 5545: one UID for the life of the event; SEQUENCE is ``version``.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gt=0), name="event_capacity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events_public:detail", args=[self.public_key])
+
+    @property
+    def public_key(self) -> str:
+        """What its public addresses carry: the slug, or for an invite-only event the private
+        UUID (its slug does not open it)."""
+        return self.slug if self.is_public else str(self.uid)
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.online_url) and not self.venue_address
+
+    @property
+    def ical_uid(self) -> str:
+        return f"event-{self.uid}@heatwatch"
+
+    def audience_labels(self) -> list[str]:
+        labels = dict(Audience.choices)
+        return [str(labels.get(a, a)) for a in self.audiences]
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Registration(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    name = EncryptedTextField()
+    email = EncryptedTextField()
+    email_index = models.CharField(max_length=64)  # lib.crypto.blind_index of the e-mail
+    organisation = EncryptedTextField(blank=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.OTHER)
+    accessibility_needs = EncryptedTextField(blank=True)
+    status = models.CharField(max_length=12, choices=RegistrationStatus.choices)
+    # The calendar entry's UID (RFC 5545) and, signed, the registrant's personal link.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    language = models.CharField(max_length=8, default="en")
+    # Waitlist order: who has waited longest (set when joining the waitlist).
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "email_index"], name="registration_once"),
+        ]
+        indexes = [models.Index(fields=["event", "status"])]
+
+    def __str__(self) -> str:
+        return f"registration {self.pk} for event {self.event_id}"
+
+    @property
+    def ical_uid(self) -> str:
+        return f"registration-{self.uid}@heatwatch"

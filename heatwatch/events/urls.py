@@ -1,0 +1,33 @@
+from django.urls import path
+
+from heatwatch.events import views
+
+app_name = "events"
+
+# /staff/events/
+urlpatterns = [
+    path("", views.staff_list, name="list"),
+    path("new/", views.staff_create, name="create"),
+    path("trained/", views.staff_trained, name="trained"),
+    path("<int:pk>/", views.staff_detail, name="detail"),
+    path("<int:pk>/edit/", views.staff_edit, name="edit"),
+    path(
+        "<int:pk>/registrations/<int:registration_pk>/check-in/",
+        views.staff_check_in,
+        name="check_in",
+    ),
+    path(
+        "<int:pk>/registrations/<int:registration_pk>/cancel/",
+        views.staff_cancel,
+        name="cancel",
+    ),
+]
+
+# /events/ (and /es/events/), namespace events_public
+public_urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("calendar.ics", views.calendar_feed, name="calendar"),
+    path("registration/<str:key>/", views.manage, name="manage"),
+    path("<slug:key>/", views.event_detail, name="detail"),
+    path("<slug:key>/event.ics", views.event_ics, name="ics"),
+]
