@@ -40,7 +40,7 @@ def test_staff_directory_search(personas, login, queries_do_not_grow, name):
     _, after = queries_do_not_grow(
         lambda: client.get("/staff/directory/"),
         lambda: services.extend(_services(personas, MORE)),
-        most=20,
+        most=30,
     )
     page = after.content.decode()
     assert all(s.name in page for s in services)
@@ -53,7 +53,7 @@ def test_staff_directory_search_with_filters(personas, login, queries_do_not_gro
     _, after = queries_do_not_grow(
         lambda: client.get("/staff/directory/?language=es&area=Eastgate"),
         lambda: services.extend(_services(personas, MORE)),
-        most=20,
+        most=30,
     )
     assert all(s.name in after.content.decode() for s in services)
 
