@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 PGPORT=${PGPORT:-54329}
 marker=$PWD/var/pg/location
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From / : the server user may not enter the checkout (mode 700 under /root or mktemp -d).
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 discard() {
   # Stop and remove the cluster named in the marker, if any (a no-op when there is none).

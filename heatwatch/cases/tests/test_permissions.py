@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from heatwatch.audit.models import Action, AuditEntry, Outcome
 from heatwatch.cases import services
@@ -137,7 +138,7 @@ def test_agency_sees_only_shared_fields(personas, login):
         by=personas.advocate,
         organisation=personas.clinic,
         scope=["name", "languages"],
-        valid_from=case.opened_at.date(),
+        valid_from=timezone.localdate(case.opened_at),
         valid_until=None,
         given_by="youth",
     )
