@@ -292,6 +292,9 @@ HEATWATCH_NO_STORE_PREFIXES = (
     "/es/subscribe/",
     "/unsubscribe/",
     "/es/unsubscribe/",
+    # an event registrant's personal link shows and cancels their registration
+    "/events/registration/",
+    "/es/events/registration/",
 )
 
 # --- internationalisation ----------------------------------------------------------------------

@@ -306,3 +306,14 @@ def test_the_spanish_pages_serve_the_same_events(make_event):
     assert 'lang="es"' in response.content.decode()
     assert f"/es/events/{event.slug}/" in response.content.decode()
     assert Client().get(f"/es/events/{event.slug}/").status_code == 200
+
+
+def test_the_personal_link_page_is_never_cached(
+    make_event, register, django_capture_on_commit_callbacks
+):
+    event = make_event()
+    with django_capture_on_commit_callbacks(execute=True):
+        register(event)
+    link = manage_path(mail.outbox[0])
+    for path in (link, "/es" + link):
+        assert "no-store" in Client().get(path)["Cache-Control"], path
