@@ -16,6 +16,7 @@ at once, or one is killed mid-send (docs/mailing.md, "Exactly once").
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 
@@ -37,13 +38,21 @@ class BatchResult:
     lost: int = 0  # rows another worker took over (this one's lease ran out)
 
 
-def _smtp_reason(exc: Exception) -> str:
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _smtp_reason(exc: Exception, *, address: str) -> str:
+    """The SMTP reply of a refusal, with the recipient's address taken out (servers often
+    quote it)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [f"{code} {msg.decode(errors='replace')}" for code, msg in exc.recipients.values()]
-        return ("refused: " + "; ".join(codes))[:300]
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"[:300]
-    return f"{type(exc).__name__}"[:300]
+        codes = [f"{code} {_text(msg)}" for code, msg in exc.recipients.values()]
+        reason = "refused: " + "; ".join(codes)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        reason = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    else:
+        reason = type(exc).__name__
+    return re.sub(re.escape(address), "<recipient>", reason, flags=re.IGNORECASE)[:300]
 
 
 def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchResult) -> None:
@@ -78,7 +87,7 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
             claim=claim,
             status=DeliveryStatus.FAILED,
             expect=DeliveryStatus.HANDING,
-            error=_smtp_reason(exc),
+            error=_smtp_reason(exc, address=subscriber.email),
         )
         result.failed += 1
         return

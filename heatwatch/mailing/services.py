@@ -14,16 +14,17 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
@@ -294,7 +295,7 @@ def subscriber_erase(*, subscriber: Subscriber) -> None:
     Subscriber.objects.filter(pk=subscriber.pk).delete()
 
 
-def purge_unconfirmed(*, now: Any = None) -> int:
+def purge_unconfirmed(*, now: datetime | None = None) -> int:
     """Delete addresses left unconfirmed for HEATWATCH_MAILING_PENDING_PURGE_DAYS; the count."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.HEATWATCH_MAILING_PENDING_PURGE_DAYS)
@@ -316,7 +317,7 @@ def purge_unconfirmed(*, now: Any = None) -> int:
 
 @transaction.atomic
 def newsletter_create(
-    *, subject: str, body: str, interest: str, language: str, by: Any
+    *, subject: str, body: str, interest: str, language: str, by: User | None
 ) -> Newsletter:
     """A draft newsletter (composed by a coordinator)."""
     newsletter = Newsletter.objects.create(
@@ -326,7 +327,7 @@ def newsletter_create(
     return newsletter
 
 
-def audience(newsletter: Newsletter) -> Any:
+def audience(newsletter: Newsletter) -> QuerySet[Subscriber]:
     """The confirmed subscribers a newsletter goes to (its interest, and language if set)."""
     qs = Subscriber.objects.filter(
         status=SubscriberStatus.CONFIRMED, **{INTEREST_FIELDS[newsletter.interest]: True}
@@ -337,7 +338,7 @@ def audience(newsletter: Newsletter) -> Any:
 
 
 @transaction.atomic
-def newsletter_send(*, newsletter: Newsletter, by: Any) -> Newsletter:
+def newsletter_send(*, newsletter: Newsletter, by: User) -> Newsletter:
     """Start sending a draft: the worker creates the claim rows and sends (tasks.send)."""
     newsletter = Newsletter.objects.select_for_update().get(pk=newsletter.pk)
     if newsletter.status != NewsletterStatus.DRAFT:

@@ -35,7 +35,7 @@ class Sink:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
-            return "550 5.1.1 No such user here"
+            return f"550 5.1.1 <{address}>: No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

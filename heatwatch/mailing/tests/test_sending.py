@@ -121,8 +121,7 @@ def test_a_refused_recipient_is_recorded_as_failed_with_the_reason(smtp_sink, re
     run(item)
     failed = Delivery.objects.get(subscriber=readers[0])
     assert failed.status == DeliveryStatus.FAILED
-    assert failed.error.startswith("refused: 550")
-    assert READERS[0] not in failed.error  # the reason, never the address
+    assert failed.error == "refused: 550 5.1.1 <<recipient>>: No such user here"
     assert set(smtp_sink.per_recipient()) == {READERS[1], READERS[2]}
     item.refresh_from_db()
     assert item.status == NewsletterStatus.SENT
