@@ -163,3 +163,25 @@ def test_confirmation_mails_to_one_address_are_limited_per_day(
         answers = {post_form(visitor, VALID).content for _ in range(4)}
     assert len(answers) == 1
     assert len(mailoutbox) == 2
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_compact_footer_form_signs_up_for_the_newsletter_in_the_page_language(
+    visitor, language
+):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        form = render_to_string("mailing/_footer_signup.html", {"LANGUAGE_CODE": language})
+    action = re.search(r'action="([^"]+)"', form).group(1)
+    assert action == ("/es/subscribe/" if language == "es" else "/subscribe/")
+    fields = dict(re.findall(r'name="(\w+)"[^>]*?value="([^"]*)"', form))
+    response = visitor.post(
+        action, {**fields, "email": "footer@example.test", "website": ""}, **SAME_ORIGIN
+    )
+    assert response.status_code == 200
+    subscriber = Subscriber.objects.get()
+    assert subscriber.interests == ["newsletter"]
+    assert subscriber.language == language
+    assert subscriber.status == SubscriberStatus.PENDING
