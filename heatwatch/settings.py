@@ -295,6 +295,9 @@ HEATWATCH_NO_STORE_PREFIXES = (
     # an event registrant's personal link shows and cancels their registration
     "/events/registration/",
     "/es/events/registration/",
+    # a training requester's form and personal link
+    "/training/request/",
+    "/es/training/request/",
 )
 
 # --- internationalisation ----------------------------------------------------------------------
@@ -385,6 +388,8 @@ HEATWATCH_TIP_RATE_PER_HOUR = env_int("HEATWATCH_TIP_RATE_PER_HOUR", 5)
 HEATWATCH_TIP_REPLY_DAYS = env_int("HEATWATCH_TIP_REPLY_DAYS", 7)
 # Event registrations per hour from one source before further ones are refused (events).
 HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR = env_int("HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR", 10)
+# Training requests per hour from one source before further ones are refused (events).
+HEATWATCH_TRAINING_REQUESTS_PER_HOUR = env_int("HEATWATCH_TRAINING_REQUESTS_PER_HOUR", 5)
 # An urgent tip not triaged within this many minutes is escalated.
 HEATWATCH_TIP_ESCALATE_MINUTES = env_int("HEATWATCH_TIP_ESCALATE_MINUTES", 60)
 # Closed tips not linked to a case are purged this many days after closing.

@@ -14,6 +14,7 @@ from heatwatch.api.api import not_found as api_not_found
 from heatwatch.core import views as core_views
 from heatwatch.directory.urls import public_urlpatterns as directory_public_urls
 from heatwatch.events.urls import public_urlpatterns as events_public_urls
+from heatwatch.events.urls import training_urlpatterns as training_public_urls
 from heatwatch.mailing.urls import public_urlpatterns as mailing_public_urls
 from heatwatch.tips.urls import public_urlpatterns as tips_public_urls
 
@@ -48,6 +49,7 @@ urlpatterns += i18n_patterns(
     path("", include((mailing_public_urls, "mailing_public"))),
     path("directory/", include((directory_public_urls, "directory_public"))),
     path("events/", include((events_public_urls, "events_public"))),
+    path("training/", include((training_public_urls, "training_public"))),
     # Wagtail's front-end login (for private pages) would be a password-only door.
     path("_util/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("", include(wagtail_urls)),

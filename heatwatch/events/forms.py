@@ -9,7 +9,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from heatwatch.events import services
-from heatwatch.events.models import Audience, Event, Kind, Language
+from heatwatch.events.models import (
+    Audience,
+    DeliveryFormat,
+    Event,
+    Kind,
+    Language,
+    Sector,
+    Topic,
+    TrainingRequest,
+)
 
 LIMITS = services.TEXT_LIMITS
 
@@ -187,3 +196,92 @@ class TrainedRangeForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end of the range must be after its start."))
         return data
+
+
+RL = services.REQUEST_LIMITS
+
+
+class TrainingRequestForm(forms.Form):
+    """The public training request form; every field bounded."""
+
+    organisation = forms.CharField(label=_("Organisation"), max_length=RL["organisation"])
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
+    contact_name = forms.CharField(label=_("Your name"), max_length=RL["contact_name"])
+    contact_email = forms.EmailField(label=_("Your e-mail"), max_length=RL["contact_email"])
+    contact_phone = forms.CharField(
+        label=_("Your phone (optional)"), max_length=RL["contact_phone"], required=False
+    )
+    audience = forms.CharField(
+        label=_("Who would attend?"),
+        max_length=RL["audience"],
+        required=False,
+        help_text=_("For example: school counsellors and teachers."),
+    )
+    approximate_size = forms.IntegerField(
+        label=_("About how many people?"), min_value=1, max_value=10_000
+    )
+    preferred_dates = forms.CharField(
+        label=_("Preferred dates (optional)"), max_length=RL["preferred_dates"], required=False
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("Topics"),
+        choices=Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_topics = forms.CharField(
+        label=_("Other topics (optional)"), max_length=RL["other_topics"], required=False
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    delivery = forms.ChoiceField(
+        label=_("In person or online?"),
+        choices=DeliveryFormat.choices,
+        initial=DeliveryFormat.EITHER,
+        widget=forms.RadioSelect,
+    )
+    location = forms.CharField(
+        label=_("Where (for a training in person)"), max_length=RL["location"], required=False
+    )
+    website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
+
+    def to_input(self, *, language: str) -> services.TrainingRequestInput:
+        d = self.cleaned_data
+        return services.TrainingRequestInput(
+            organisation=d["organisation"],
+            sector=d["sector"],
+            contact_name=d["contact_name"],
+            contact_email=d["contact_email"],
+            contact_phone=d["contact_phone"],
+            audience=d["audience"],
+            approximate_size=d["approximate_size"],
+            preferred_dates=d["preferred_dates"],
+            topics=list(d["topics"]),
+            other_topics=d["other_topics"],
+            language=d["language"],
+            delivery=d["delivery"],
+            location=d["location"],
+            request_language=language,
+        )
+
+
+def accept_initial(request: TrainingRequest) -> dict[str, Any]:
+    """The event form, filled in from a training request (dates are the coordinator's)."""
+    return {
+        "version": request.version,
+        "kind": Kind.TRAINING,
+        "title": _("Training for %(organisation)s") % {"organisation": request.organisation},
+        "description": ", ".join(request.topic_labels()),
+        "language": request.language,
+        "venue_address": request.location,
+        "capacity": request.approximate_size,
+        "is_public": False,
+    }
+
+
+class DeclineForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Reason (sent to the requester)"),
+        max_length=RL["decline_reason"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -152,3 +152,85 @@ class Registration(models.Model):
     @property
     def ical_uid(self) -> str:
         return f"registration-{self.uid}@heatwatch"
+
+
+class Sector(models.TextChoices):
+    POLICE = "police", _("Police")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital or clinic")
+    PROBATION = "probation", _("Probation")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    COMMUNITY = "community", _("Community group")
+    FAITH = "faith", _("Faith group")
+    LABOUR = "labour", _("Labour union")
+    ELECTED = "elected", _("Elected office")
+    OTHER = "other", _("Other")
+
+
+class Topic(models.TextChoices):
+    RED_FLAGS = "red_flags", _("Red flags")
+    MYTHS = "myths", _("Myths and facts")
+    THE_GAME = "the_game", _("“The game”")
+    LOCAL_DATA = "local_data", _("Local data")
+    DISABILITIES = "disabilities", _("Serving youth with disabilities")
+    RESPONDING = "responding", _("How to respond and report")
+
+
+class DeliveryFormat(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    EITHER = "either", _("Either")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class TrainingRequest(models.Model):
+    """A training asked for on the public form; accepting it creates the event."""
+
+    organisation = models.CharField(max_length=200)
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    contact_name = EncryptedTextField()
+    contact_email = EncryptedTextField()
+    contact_phone = EncryptedTextField(blank=True)
+    audience = models.CharField(max_length=300, blank=True)
+    approximate_size = models.PositiveIntegerField()
+    preferred_dates = models.CharField(max_length=500, blank=True)
+    topics = models.JSONField(default=list, blank=True)  # Topic values
+    other_topics = models.CharField(max_length=500, blank=True)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
+    delivery = models.CharField(
+        max_length=10, choices=DeliveryFormat.choices, default=DeliveryFormat.EITHER
+    )
+    location = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decline_reason = models.TextField(blank=True)
+    event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_request"
+    )
+    # Signed, the requester's personal link (see or withdraw the request).
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request_language = models.CharField(max_length=8, default="en")  # of the e-mails
+    version = models.PositiveIntegerField(default=1)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"training request {self.pk}"
+
+    def topic_labels(self) -> list[str]:
+        labels = dict(Topic.choices)
+        return [str(labels.get(t, t)) for t in self.topics]

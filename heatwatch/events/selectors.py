@@ -11,15 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
-from heatwatch.events.models import Audience, Event, Kind, Registration
+from heatwatch.events.models import (
+    Audience,
+    Event,
+    Kind,
+    Registration,
+    RequestStatus,
+    TrainingRequest,
+)
 from heatwatch.events.models import RegistrationStatus as Status
-from heatwatch.events.permissions import events_run_by
+from heatwatch.events.permissions import can_run_events, events_run_by
 
 PAST_SHOWN = 50
 FEED_PAST_DAYS = 180
@@ -142,3 +149,24 @@ def people_trained(*, user: Any, start: datetime, end: datetime) -> list[Trained
         TrainedRow(audience=value, label=str(label), people=counts.get(value, 0))
         for value, label in Audience.choices
     ]
+
+
+def training_requests_for_staff(*, user: Any, status: str = "") -> QuerySet[TrainingRequest]:
+    """The coordinators' queue: pending requests first, newest first within each status."""
+    if not can_run_events(user):
+        return TrainingRequest.objects.none()
+    queryset = TrainingRequest.objects.select_related("event")
+    if status in RequestStatus.values:
+        queryset = queryset.filter(status=status)
+    pending_first = Case(When(status=RequestStatus.PENDING, then=Value(0)), default=Value(1))
+    return queryset.order_by(pending_first, "-created_at", "-pk")
+
+
+def training_request_get_for_staff(*, user: Any, pk: int, audit: bool = True) -> TrainingRequest:
+    """One request with its contact details (the read is audited); 404 for others."""
+    found = training_requests_for_staff(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    if audit:
+        audit_log(action=Action.READ, actor=user, obj=found)
+    return found

@@ -9,6 +9,10 @@ urlpatterns = [
     path("", views.staff_list, name="list"),
     path("new/", views.staff_create, name="create"),
     path("trained/", views.staff_trained, name="trained"),
+    path("requests/", views.staff_requests, name="requests"),
+    path("requests/<int:pk>/", views.staff_request_detail, name="request_detail"),
+    path("requests/<int:pk>/accept/", views.staff_request_accept, name="request_accept"),
+    path("requests/<int:pk>/decline/", views.staff_request_decline, name="request_decline"),
     path("<int:pk>/", views.staff_detail, name="detail"),
     path("<int:pk>/edit/", views.staff_edit, name="edit"),
     path(
@@ -30,4 +34,10 @@ public_urlpatterns = [
     path("registration/<str:key>/", views.manage, name="manage"),
     path("<slug:key>/", views.event_detail, name="detail"),
     path("<slug:key>/event.ics", views.event_ics, name="ics"),
+]
+
+# /training/ (and /es/training/), namespace training_public
+training_urlpatterns = [
+    path("request/", views.training_request, name="request"),
+    path("request/<str:key>/", views.training_request_manage, name="manage"),
 ]

@@ -9,7 +9,11 @@ RULES = [
     (r"^(es/)?events/calendar\.ics$", EVERYONE),
     (r"^(es/)?events/registration/<str:key>/$", EVERYONE),
     (r"^(es/)?events/<slug:key>/", EVERYONE),
+    # the training request form and the requester's personal link (a dummy key 404s)
+    (r"^(es/)?training/request/$", EVERYONE),
+    (r"^(es/)?training/request/<str:key>/$", EVERYONE),
     # staff: coordinators run events; everyone else gets 403 (anonymous: the login page).
-    # Check-in and cancel are POST-only: 405 to a coordinator's GET.
+    # Check-in, cancel, accepting and declining a request are POST-only: 405 to a
+    # coordinator's GET.
     (r"^staff/events/", COORDINATOR),
 ]
