@@ -15,3 +15,6 @@ class MailingConfig(AppConfig):
         scheduling.register(
             "mailing.purge_unconfirmed", every=timedelta(hours=6), task=tasks.purge_unconfirmed
         )
+        scheduling.register(
+            "mailing.resume_sending", every=timedelta(minutes=5), task=tasks.resume_sending
+        )

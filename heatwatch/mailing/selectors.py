@@ -10,7 +10,13 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from heatwatch.mailing import services
-from heatwatch.mailing.models import Delivery, DeliveryStatus, Newsletter, Subscriber
+from heatwatch.mailing.models import (
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    NewsletterStatus,
+    Subscriber,
+)
 
 
 def newsletters_with_counts() -> QuerySet[Newsletter]:
@@ -24,6 +30,15 @@ def newsletters_with_counts() -> QuerySet[Newsletter]:
 def newsletter_get(*, pk: int) -> Newsletter:
     """One newsletter, or 404."""
     return get_object_or_404(Newsletter, pk=pk)
+
+
+def newsletters_sending() -> list[int]:
+    """The ids of the newsletters being sent."""
+    return list(
+        Newsletter.objects.filter(status=NewsletterStatus.SENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def subscriber_counts() -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from heatwatch.mailing import emails, sending, services
+from heatwatch.mailing import emails, selectors, sending, services
 from heatwatch.mailing.models import Subscriber, SubscriberStatus
 
 
@@ -30,6 +30,14 @@ def send_welcome_mail(*, subscriber_id: int) -> None:
 def send_newsletter(*, newsletter_id: int) -> None:
     """Send a newsletter to every recipient not yet sent to (exactly once; see sending.py)."""
     sending.send_newsletter(newsletter_id=newsletter_id)
+
+
+@task()
+def resume_sending() -> None:
+    """Periodic: start a worker on every newsletter still sending, so one whose worker was
+    killed is finished (a worker whose claim is still live keeps its rows; sending.py)."""
+    for newsletter_id in selectors.newsletters_sending():
+        send_newsletter.enqueue(newsletter_id=newsletter_id)
 
 
 @task()

@@ -188,3 +188,19 @@ def test_a_draft_is_never_sent_by_the_task(smtp_sink, readers):
     run(item)
     assert smtp_sink.received == []
     assert sending.send_newsletter(newsletter_id=10_000).accepted == 0
+
+
+def test_the_periodic_resume_finishes_a_send_whose_worker_died(
+    smtp_sink, readers, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    item = newsletter()
+    services.deliveries_queue(newsletter=item)
+    services.deliveries_claim(newsletter=item, size=3)
+    Delivery.objects.filter(newsletter=item).update(lease_until=timezone.now() - timedelta(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("tick", "--all", stdout=None)
+    assert smtp_sink.per_recipient() == dict.fromkeys(READERS, 1)
+    item.refresh_from_db()
+    assert item.status == NewsletterStatus.SENT
