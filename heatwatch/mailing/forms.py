@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from heatwatch.mailing.models import Interest, Language
@@ -57,7 +58,13 @@ class PreferencesForm(forms.Form):
 
 
 class NewsletterForm(forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        validators=[
+            RegexValidator(r"[\r\n]", _("The subject must be one line."), inverse_match=True)
+        ],
+    )
     body = forms.CharField(label=_("Text"), widget=forms.Textarea, max_length=50_000)
     interest = forms.ChoiceField(
         label=_("Send to subscribers interested in"),

@@ -65,6 +65,23 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
         result.skipped += 1
         return
     message_id = delivery.message_id or emails.message_id_for(delivery)
+    delivery.message_id = message_id
+    try:
+        # Built and serialised before anything is handed over: a message that cannot be built
+        # (a header with a line break, say) fails alone and is never retried.
+        message = emails.newsletter_message(delivery=delivery)
+        message.message()
+    except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
+        logger.exception("mailing: could not build the message of delivery %s", delivery.pk)
+        services.delivery_mark(
+            delivery=delivery,
+            claim=claim,
+            status=DeliveryStatus.FAILED,
+            expect=DeliveryStatus.CLAIMED,
+            error=f"message not built: {type(exc).__name__}",
+        )
+        result.failed += 1
+        return
     if not services.delivery_mark(
         delivery=delivery,
         claim=claim,
@@ -76,8 +93,6 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
     ):
         result.lost += 1
         return
-    delivery.message_id = message_id
-    message = emails.newsletter_message(delivery=delivery)
     try:
         connection.send_messages([message])  # type: ignore[attr-defined]
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:

@@ -43,6 +43,7 @@ from heatwatch.mailing.models import (
 EMAIL_INDEX_CONTEXT = "mailing.subscriber.email"
 CONFIRM_SALT = "heatwatch.mailing.confirm"
 PREFERENCES_SALT = "heatwatch.mailing.preferences"
+MAX_ATTEMPTS = 5  # interrupted hand-overs of one message before it is recorded as failed
 
 
 class MailingError(Exception):
@@ -382,11 +383,23 @@ def deliveries_release_expired(*, newsletter: Newsletter) -> int:
     their Message-ID, so an MTA that de-duplicates by Message-ID drops the copy.
     """
     now = timezone.now()
-    return Delivery.objects.filter(
+    expired = Delivery.objects.filter(
         newsletter=newsletter,
         status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.HANDING],
         lease_until__lt=now,
-    ).update(status=DeliveryStatus.QUEUED, claim_token="", lease_until=None, updated_at=now)
+    )
+    # A message whose hand-over killed its worker this many times is given up, not retried
+    # for ever.
+    expired.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED,
+        error=f"given up after {MAX_ATTEMPTS} interrupted attempts",
+        claim_token="",
+        lease_until=None,
+        updated_at=now,
+    )
+    return expired.update(
+        status=DeliveryStatus.QUEUED, claim_token="", lease_until=None, updated_at=now
+    )
 
 
 def deliveries_claim(*, newsletter: Newsletter, size: int) -> tuple[str, list[Delivery]]:

@@ -204,3 +204,27 @@ def test_the_periodic_resume_finishes_a_send_whose_worker_died(
     assert smtp_sink.per_recipient() == dict.fromkeys(READERS, 1)
     item.refresh_from_db()
     assert item.status == NewsletterStatus.SENT
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_is_not_retried(smtp_sink, readers):
+    item = newsletter(subject="Broken\nBcc: someone@example.test")
+    run(item)
+    assert smtp_sink.received == []
+    assert set(Delivery.objects.values_list("status", "error")) == {
+        (DeliveryStatus.FAILED, "message not built: BadHeaderError")
+    }
+    item.refresh_from_db()
+    assert item.status == NewsletterStatus.SENT
+
+
+def test_a_message_whose_hand_over_keeps_being_interrupted_is_given_up(smtp_sink, readers):
+    item = newsletter()
+    services.deliveries_queue(newsletter=item)
+    Delivery.objects.filter(subscriber=readers[0]).update(
+        status=DeliveryStatus.HANDING,
+        attempts=services.MAX_ATTEMPTS,
+        lease_until=timezone.now() - timedelta(1),
+    )
+    run(item)
+    assert set(smtp_sink.per_recipient()) == {READERS[1], READERS[2]}
+    assert Delivery.objects.get(subscriber=readers[0]).error.startswith("given up after 5")

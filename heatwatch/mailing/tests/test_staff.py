@@ -76,3 +76,10 @@ def test_other_staff_cannot_compose_or_send(personas, login, persona):
     assert client.get("/staff/mailing/").status_code == 403
     assert client.post("/staff/mailing/", DRAFT).status_code == 403
     assert not Newsletter.objects.exists()
+
+
+def test_a_subject_with_a_line_break_is_refused(coordinator):
+    response = coordinator.post("/staff/mailing/", {**DRAFT, "subject": "Hello\r\nBcc: x@y.z"})
+    assert response.status_code == 400
+    assert "The subject must be one line." in response.content.decode()
+    assert not Newsletter.objects.exists()
