@@ -3,9 +3,11 @@ read of a case is audited, and so is a denied attempt."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -46,6 +48,7 @@ from heatwatch.cases.permissions import (
     is_coordinator,
     referrals_workable_by,
 )
+from heatwatch.lib import crypto
 from heatwatch.tips.extensions import LinkedCase
 
 
@@ -396,3 +399,45 @@ def case_missing_data(*, case: Case) -> list[str]:
         if episode.returned_at is not None and episode.debrief_at is None:
             missing.append(gettext("no debrief after the youth's return"))
     return missing
+
+
+# --- sealed audit reasons and consent (reads the services rely on) ---------------------------
+
+DELETION_REASON_CONTEXT = "audit.auditentry.deletion_reason"
+DELETION_REASON_PREFIX = "deletion reason (encrypted): "
+LOOKUP_CONTEXT = "audit.auditentry.intake_lookup"
+LOOKUP_PREFIX = "intake lookup; inputs (encrypted): "
+
+
+def consented_fields(*, case: Case, organisation_id: int, on: date | None = None) -> set[str]:
+    """What may be shared with the organisation today, across its valid consents."""
+    on = on or timezone.localdate()
+    allowed: set[str] = set()
+    for scope in Consent.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on),
+        case=case,
+        organisation_id=organisation_id,
+        revoked_at__isnull=True,
+        valid_from__lte=on,
+    ).values_list("scope", flat=True):
+        allowed.update(scope)
+    return allowed
+
+
+def deletion_reason(entry_reason: str) -> str | None:
+    """The plain reason of a DELETE audit entry written by record_delete (for a reviewer)."""
+    if not entry_reason.startswith(DELETION_REASON_PREFIX):
+        return None
+    return crypto.decrypt(
+        entry_reason.removeprefix(DELETION_REASON_PREFIX), context=DELETION_REASON_CONTEXT
+    )
+
+
+def intake_lookup_inputs(entry_reason: str) -> dict[str, Any] | None:
+    """What an intake lookup audited by ``intake_candidates`` asked for and showed (for a
+    coordinator reviewing the audit log); None for any other entry."""
+    if not entry_reason.startswith(LOOKUP_PREFIX):
+        return None
+    plain = crypto.decrypt(entry_reason.removeprefix(LOOKUP_PREFIX), context=LOOKUP_CONTEXT)
+    value: dict[str, Any] = json.loads(plain)
+    return value

@@ -35,6 +35,7 @@ from heatwatch.cases.models import (
     Screening,
     StabilisationItem,
 )
+from heatwatch.cases.selectors import DELETION_REASON_CONTEXT, DELETION_REASON_PREFIX
 from heatwatch.cases.services._base import (
     CaseError,
     _event,
@@ -55,8 +56,6 @@ from heatwatch.lib import crypto
 DELETE_PERMISSION = "cases.delete_case_records"
 MIN_DELETE_REASON = 10
 MAX_DELETE_REASON = 1000
-DELETION_REASON_CONTEXT = "audit.auditentry.deletion_reason"
-_DELETION_REASON_PREFIX = "deletion reason (encrypted): "
 
 DELETABLE: dict[type[models.Model], str] = {
     Contact: "contact",
@@ -103,15 +102,6 @@ def can_delete_records(user: Any) -> bool:
     return bool(getattr(user, "is_active", False) and user.has_perm(DELETE_PERMISSION))
 
 
-def deletion_reason(entry_reason: str) -> str | None:
-    """The plain reason of a DELETE audit entry written by record_delete (for a reviewer)."""
-    if not entry_reason.startswith(_DELETION_REASON_PREFIX):
-        return None
-    return crypto.decrypt(
-        entry_reason.removeprefix(_DELETION_REASON_PREFIX), context=DELETION_REASON_CONTEXT
-    )
-
-
 def _sealed_reason(reason: str) -> str:
     reason = reason.strip()
     if len(reason) < MIN_DELETE_REASON:
@@ -122,7 +112,7 @@ def _sealed_reason(reason: str) -> str:
         raise CaseError(
             _("The reason is too long (at most %(n)d characters).") % {"n": MAX_DELETE_REASON}
         )
-    sealed = _DELETION_REASON_PREFIX + crypto.encrypt(reason, context=DELETION_REASON_CONTEXT)
+    sealed = DELETION_REASON_PREFIX + crypto.encrypt(reason, context=DELETION_REASON_CONTEXT)
     if len(sealed) > 2000:  # the audit log's limit; only very wide characters get here
         raise CaseError(_("The reason is too long."))
     return sealed

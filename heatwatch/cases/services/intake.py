@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +28,7 @@ from heatwatch.cases.models import (
     Youth,
 )
 from heatwatch.cases.permissions import may_represent
+from heatwatch.cases.selectors import LOOKUP_CONTEXT, LOOKUP_PREFIX
 from heatwatch.cases.services._base import (
     CaseError,
     IdentityCheckRequired,
@@ -62,8 +62,6 @@ from heatwatch.tips.services import tip_link_case
 # that open cases may run one (permissions.INTAKE_ROLES), every lookup is audited with its
 # inputs (encrypted, for the coordinators' review) and the people it showed, and a user's
 # lookups are limited per hour (HEATWATCH_CASES_INTAKE_LOOKUPS_PER_HOUR).
-LOOKUP_CONTEXT = "audit.auditentry.intake_lookup"
-_LOOKUP_PREFIX = "intake lookup; inputs (encrypted): "
 _LOOKUP_SCOPE = "cases.intake_lookup"
 
 
@@ -80,19 +78,9 @@ def _sealed_lookup(data: YouthInput, person_ids: list[int]) -> str:
         "city": data.city[:100],
         "shown": person_ids,
     }
-    return _LOOKUP_PREFIX + crypto.encrypt(
+    return LOOKUP_PREFIX + crypto.encrypt(
         json.dumps(payload, separators=(",", ":")), context=LOOKUP_CONTEXT
     )
-
-
-def intake_lookup_inputs(entry_reason: str) -> dict[str, Any] | None:
-    """What an intake lookup audited by ``intake_candidates`` asked for and showed (for a
-    coordinator reviewing the audit log); None for any other entry."""
-    if not entry_reason.startswith(_LOOKUP_PREFIX):
-        return None
-    plain = crypto.decrypt(entry_reason.removeprefix(_LOOKUP_PREFIX), context=LOOKUP_CONTEXT)
-    value: dict[str, Any] = json.loads(plain)
-    return value
 
 
 def intake_candidates(*, data: YouthInput, by: User) -> list[Candidate]:

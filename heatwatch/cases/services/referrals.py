@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heatwatch.accounts.models import Organisation, User
@@ -25,6 +23,7 @@ from heatwatch.cases.models import (
     ReferralStatus,
     SharedField,
 )
+from heatwatch.cases.selectors import consented_fields
 from heatwatch.cases.services._base import (
     CaseError,
     StaleRecord,
@@ -99,21 +98,6 @@ def consent_revoke(*, consent: Consent, by: User) -> Consent:
     audit_log(action=Action.UPDATE, actor=by, obj=consent, fields=["revoked_at"])
     _event(consent.case, "consent_revoked", "Consent withdrawn", by)
     return consent
-
-
-def consented_fields(*, case: Case, organisation_id: int, on: date | None = None) -> set[str]:
-    """What may be shared with the organisation today, across its valid consents."""
-    on = on or timezone.localdate()
-    allowed: set[str] = set()
-    for scope in Consent.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=on),
-        case=case,
-        organisation_id=organisation_id,
-        revoked_at__isnull=True,
-        valid_from__lte=on,
-    ).values_list("scope", flat=True):
-        allowed.update(scope)
-    return allowed
 
 
 # --- referrals --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from heatwatch.audit.models import Action, AuditEntry, Outcome
-from heatwatch.cases import services
+from heatwatch.cases import selectors, services
 from heatwatch.cases.models import (
     Alert,
     AlertKind,
@@ -72,7 +72,7 @@ def test_delete_a_contact_with_a_reason_kept_encrypted(personas, login):
         action=Action.DELETE, object_type="cases.contact", object_id=str(contact.pk)
     )
     assert "wrong case" not in entry.reason
-    assert services.deletion_reason(entry.reason) == DELETE_REASON
+    assert selectors.deletion_reason(entry.reason) == DELETE_REASON
     assert CaseEvent.objects.filter(case=case, kind="deleted", summary__contains="contact").exists()
 
 

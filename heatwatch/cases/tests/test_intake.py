@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from heatwatch.audit.models import Action, AuditEntry, Outcome
-from heatwatch.cases import services
+from heatwatch.cases import selectors, services
 from heatwatch.cases.models import Case
 from heatwatch.cases.tests.conftest import open_case
 
@@ -64,7 +64,7 @@ def test_an_abandoned_lookup_is_audited_with_its_inputs_encrypted(personas, logi
     assert entry.actor_id == personas.advocate.pk and entry.outcome == Outcome.SUCCESS
     assert "Probewell" not in entry.reason and "2010-06-07" not in entry.reason
     assert "Northport" not in entry.reason
-    inputs = services.intake_lookup_inputs(entry.reason)
+    inputs = selectors.intake_lookup_inputs(entry.reason)
     assert inputs is not None
     assert inputs["legal_name"] == "Jasmine Probewell"
     assert inputs["date_of_birth"] == "2010-06-07" and inputs["city"] == "Northport"
