@@ -6,8 +6,9 @@ Rotating a key (see ``heatwatch keys generate``):
    they all encrypt new values with it;
 2. run ``heatwatch keys rotate``: every stored value encrypted with another key is decrypted
    and encrypted again with the primary key;
-3. when ``heatwatch keys rotate --dry-run`` reports nothing left to re-encrypt, remove the old
-   entry.
+3. keep the old entry (as a secondary): ``keys rotate`` re-encrypts the fields, but session data
+   and the sealed reasons of the append-only audit log stay under the key that wrote them
+   (docs/encryption.md).
 
 Rotation reads the raw tokens (not the decrypted values the model fields would return), so it
 never encrypts a token twice, and it only touches values whose key id is not the primary, so a

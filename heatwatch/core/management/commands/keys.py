@@ -19,8 +19,9 @@ The line above is a new field encryption key entry. To rotate to it:
   1. Prepend it to HEATWATCH_FIELD_KEYS (comma-separated, new entry first), keeping the old
      entries, and restart every heatwatch process (web and workers).
   2. Run `heatwatch keys rotate` to re-encrypt stored values with the new key.
-  3. Once `heatwatch keys rotate --dry-run` reports 0 values to re-encrypt, remove the old
-     entries from HEATWATCH_FIELD_KEYS and restart again.
+  3. Keep the old entries: rotation re-encrypts the fields, but not session data (up to 12
+     hours) nor the sealed reasons of the append-only audit log (deletion reasons, intake
+     lookups), which only the old key can read (docs/encryption.md).
 Store the key like any other secret: never in the repository, a ticket or a chat message."""
 
 
