@@ -140,6 +140,8 @@ class Delivery(models.Model):
     claim_token = models.CharField(max_length=32, blank=True, default="")
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # After a temporary SMTP failure (4xx): not claimed again before this time.
+    retry_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True, default="")
     # The SMTP reply code and text of a failure (never the address).
     error = models.CharField(max_length=300, blank=True, default="")

@@ -70,6 +70,15 @@ def send_log(*, newsletter: Newsletter) -> QuerySet[Delivery]:
     """The send records of a newsletter, latest change first (no subscriber data loaded)."""
     return (
         Delivery.objects.filter(newsletter=newsletter)
-        .only("pk", "status", "attempts", "error", "handed_at", "accepted_at", "updated_at")
+        .only(
+            "pk",
+            "status",
+            "attempts",
+            "error",
+            "retry_at",
+            "handed_at",
+            "accepted_at",
+            "updated_at",
+        )
         .order_by("-updated_at", "-pk")
     )

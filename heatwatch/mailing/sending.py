@@ -36,10 +36,20 @@ class BatchResult:
     failed: int = 0
     skipped: int = 0
     lost: int = 0  # rows another worker took over (this one's lease ran out)
+    deferred: int = 0  # temporary failures (4xx), queued again for later
 
 
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _temporary(exc: Exception) -> bool:
+    """A 4xx reply: the server asks us to try again later (greylisting, a full queue)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return False
 
 
 def _smtp_reason(exc: Exception, *, address: str) -> str:
@@ -93,16 +103,22 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
     ):
         result.lost += 1
         return
+    delivery.attempts += 1
     try:
         connection.send_messages([message])  # type: ignore[attr-defined]
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
         # The server refused this message: nothing was delivered, the reason is kept.
+        reason = _smtp_reason(exc, address=subscriber.email)
+        if _temporary(exc):
+            services.delivery_retry_later(delivery=delivery, claim=claim, error=reason)
+            result.deferred += 1
+            return
         services.delivery_mark(
             delivery=delivery,
             claim=claim,
             status=DeliveryStatus.FAILED,
             expect=DeliveryStatus.HANDING,
-            error=_smtp_reason(exc, address=subscriber.email),
+            error=reason,
         )
         result.failed += 1
         return
@@ -153,7 +169,7 @@ def send_newsletter(*, newsletter_id: int) -> BatchResult:
         services.deliveries_queue(newsletter=newsletter)
     services.deliveries_release_expired(newsletter=newsletter)
     while (batch := send_batch(newsletter=newsletter)) is not None:
-        for name in ("accepted", "failed", "skipped", "lost"):
+        for name in ("accepted", "failed", "skipped", "lost", "deferred"):
             setattr(total, name, getattr(total, name) + getattr(batch, name))
     services.newsletter_finish_if_done(newsletter=newsletter)
     return total

@@ -43,7 +43,8 @@ from heatwatch.mailing.models import (
 EMAIL_INDEX_CONTEXT = "mailing.subscriber.email"
 CONFIRM_SALT = "heatwatch.mailing.confirm"
 PREFERENCES_SALT = "heatwatch.mailing.preferences"
-MAX_ATTEMPTS = 5  # interrupted hand-overs of one message before it is recorded as failed
+MAX_ATTEMPTS = 5  # hand-overs of one message (interrupted or refused for now) before giving up
+RETRY_AFTER = timedelta(minutes=5)  # after a temporary failure; doubled at each attempt
 
 
 class MailingError(Exception):
@@ -415,6 +416,7 @@ def deliveries_claim(*, newsletter: Newsletter, size: int) -> tuple[str, list[De
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(newsletter=newsletter, status=DeliveryStatus.QUEUED)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
             .order_by("pk")
             .values_list("pk", flat=True)[:size]
         )
@@ -441,6 +443,30 @@ def delivery_mark(
         status=status, **fields
     )
     return updated == 1
+
+
+def delivery_retry_later(*, delivery: Delivery, claim: str, error: str) -> bool:
+    """After a temporary SMTP failure (4xx): queue the row again with a growing delay
+    (5, 10, 20, 40 minutes), or record it failed after MAX_ATTEMPTS hand-overs."""
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return delivery_mark(
+            delivery=delivery,
+            claim=claim,
+            status=DeliveryStatus.FAILED,
+            expect=DeliveryStatus.HANDING,
+            error=f"{error} (given up after {MAX_ATTEMPTS} attempts)"[:300],
+        )
+    delay = RETRY_AFTER * 2 ** max(delivery.attempts - 1, 0)
+    return delivery_mark(
+        delivery=delivery,
+        claim=claim,
+        status=DeliveryStatus.QUEUED,
+        expect=DeliveryStatus.HANDING,
+        error=error,
+        claim_token="",
+        lease_until=None,
+        retry_at=timezone.now() + delay,
+    )
 
 
 def newsletter_finish_if_done(*, newsletter: Newsletter) -> bool:

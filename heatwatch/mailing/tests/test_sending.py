@@ -228,3 +228,41 @@ def test_a_message_whose_hand_over_keeps_being_interrupted_is_given_up(smtp_sink
     run(item)
     assert set(smtp_sink.per_recipient()) == {READERS[1], READERS[2]}
     assert Delivery.objects.get(subscriber=readers[0]).error.startswith("given up after 5")
+
+
+def test_a_temporary_failure_is_retried_later_with_a_growing_delay(smtp_sink, readers):
+    import time_machine
+
+    smtp_sink.defer.add(READERS[0])
+    item = newsletter()
+    run(item)
+    row = Delivery.objects.get(subscriber=readers[0])
+    assert row.status == DeliveryStatus.QUEUED and row.attempts == 1
+    assert row.error == "refused: 451 4.7.1 Greylisted, please try again later"
+    assert timedelta(minutes=4) < row.retry_at - timezone.now() <= timedelta(minutes=5)
+    run(item)  # too early: not tried again
+    assert Delivery.objects.get(pk=row.pk).attempts == 1
+    item.refresh_from_db()
+    assert item.status == NewsletterStatus.SENDING  # not finished while a row waits
+    smtp_sink.defer.clear()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        run(item)
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.ACCEPTED and row.attempts == 2
+    assert smtp_sink.per_recipient() == dict.fromkeys(READERS, 1)
+
+
+def test_a_temporary_failure_is_given_up_after_five_attempts(smtp_sink, readers):
+    import time_machine
+
+    smtp_sink.defer.add(READERS[0])
+    item = newsletter()
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        for _ in range(services.MAX_ATTEMPTS):
+            run(item)
+            traveller.shift(timedelta(hours=2))
+    row = Delivery.objects.get(subscriber=readers[0])
+    assert row.status == DeliveryStatus.FAILED and row.attempts == services.MAX_ATTEMPTS
+    assert row.error.endswith("(given up after 5 attempts)")
+    item.refresh_from_db()
+    assert item.status == NewsletterStatus.SENT
