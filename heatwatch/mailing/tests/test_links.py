@@ -247,3 +247,16 @@ def test_the_spanish_one_click_link_works_too(visitor, subscriber):
     assert response.status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_pages_reached_from_an_e_mail_are_never_cached(visitor, subscriber):
+    for url in (
+        preferences_url(subscriber),
+        preferences_url(subscriber) + "erase/",
+        one_click_url(subscriber),
+        "/es" + one_click_url(subscriber),
+        "/subscribe/",
+    ):
+        response = visitor.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
