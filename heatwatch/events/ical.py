@@ -68,7 +68,7 @@ def _vevent(event: Event, *, uid: str, online_link: bool, stamp: datetime) -> VE
         item.add("location", location)
     item.add("url", url)
     item.add("organizer", _organizer())
-    item.add("status", "CONFIRMED")
+    item.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     return item
 
 
@@ -84,9 +84,12 @@ def events_calendar(events: Iterable[Event], *, name: str = "") -> bytes:
     return bytes(cal.to_ical())
 
 
-def registration_calendar(registration: Registration) -> bytes:
-    """The entry sent to one registrant (METHOD:REQUEST, with them as the attendee)."""
-    cal = _calendar("REQUEST")
+def registration_calendar(registration: Registration, *, cancel: bool = False) -> bytes:
+    """The entry sent to one registrant, with them as the attendee: METHOD:REQUEST (a new or
+    changed event; the higher SEQUENCE replaces the client's copy) or, with ``cancel`` (their
+    registration or the event is cancelled), METHOD:CANCEL with STATUS:CANCELLED, so the
+    client removes it (RFC 5546 §3.2.5)."""
+    cal = _calendar("CANCEL" if cancel else "REQUEST")
     item = _vevent(
         registration.event,
         uid=registration.ical_uid,
@@ -98,6 +101,11 @@ def registration_calendar(registration: Registration) -> bytes:
     attendee.params["partstat"] = vText("ACCEPTED")
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     item.add("attendee", attendee)
+    if cancel:
+        item["status"] = vText("CANCELLED")
+        if not registration.event.is_cancelled:
+            # Only this registration ends: its entry must still outrank the last REQUEST.
+            item["sequence"] = registration.event.version + 1
     cal.add_component(item)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())

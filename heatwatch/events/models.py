@@ -67,6 +67,8 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     is_public = models.BooleanField(default=True)
+    # A cancelled event stays listed (marked) and in the feed as STATUS:CANCELLED.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     # RFC 5545: one UID for the life of the event; SEQUENCE is ``version``.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1)
@@ -98,6 +100,10 @@ class Event(models.Model):
         """What its public addresses carry: the slug, or for an invite-only event the private
         UUID (its slug does not open it)."""
         return self.slug if self.is_public else str(self.uid)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def is_online(self) -> bool:

@@ -30,7 +30,7 @@ from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
-from heatwatch.events import ical
+from heatwatch.events import ical, tasks
 from heatwatch.events.models import (
     Audience,
     DeliveryFormat,
@@ -53,6 +53,10 @@ MANAGE_SALT = "heatwatch.events.registration.manage"
 REQUEST_SALT = "heatwatch.events.training-request.manage"
 # Slugs the public URLs use for other pages.
 RESERVED_SLUGS = frozenset({"calendar", "registration"})
+# A change of these re-sends registrants the event's calendar entry (a higher SEQUENCE).
+CALENDAR_FIELDS = frozenset(
+    {"title", "starts_at", "ends_at", "venue_address", "venue_room", "online_url"}
+)
 
 TEXT_LIMITS = {
     "title": 200,
@@ -244,10 +248,38 @@ def event_update(*, event: Event, data: EventInput, by: User | None, version: in
     changed = assign(current, _values(data))
     if not changed:
         return current
+    if current.is_cancelled:
+        raise EventError(_("This event is cancelled; it can no longer be changed."))
     bump(current, changed)
     audit_log(action=Action.UPDATE, actor=by, obj=current, fields=changed)
+    promoted: list[Registration] = []
     if "capacity" in changed:
-        _promote(current, seats=current.capacity - confirmed)
+        promoted = _promote(current, seats=current.capacity - confirmed)
+    if set(changed) & CALENDAR_FIELDS:
+        # Those just promoted get the new entry with their confirmation.
+        _announce(current, skip=[person.pk for person in promoted])
+    return current
+
+
+def _announce(event: Event, *, skip: list[int] | None = None) -> None:
+    """After commit, send every registrant concerned (but ``skip``) the event's new entry."""
+    event_id, version, skipped = event.pk, event.version, skip or []
+    transaction.on_commit(
+        lambda: tasks.send_event_update.enqueue(event_id=event_id, version=version, skip=skipped)
+    )
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, by: User | None, version: int | None) -> Event:
+    """Cancel an event: registration closes, it stays listed as cancelled and in the feed
+    with STATUS:CANCELLED, and every registrant is sent METHOD:CANCEL (its SEQUENCE moves on)."""
+    current = locked(Event, event.pk, version=version, stale=StaleEvent)
+    if current.is_cancelled:
+        return current
+    current.cancelled_at = timezone.now()
+    bump(current, ["cancelled_at"])
+    audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["cancelled_at"])
+    _announce(current)
     return current
 
 
@@ -257,6 +289,8 @@ def event_update(*, event: Event, data: EventInput, by: User | None, version: in
 def registration_open(event: Event, *, now: datetime | None = None) -> bool:
     """Is registration open now (inside the window, and before the event starts)?"""
     now = now or timezone.now()
+    if event.is_cancelled:
+        return False
     if event.registration_opens_at and now < event.registration_opens_at:
         return False
     closes = event.registration_closes_at or event.starts_at
@@ -381,6 +415,8 @@ def registration_cancel(*, registration: Registration, by: User | None = None) -
     audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["status"], reason="cancelled")
     if was_confirmed:
         _promote(event, seats=event.capacity - confirmed_places(event.pk))
+        # Their calendar entry is withdrawn (METHOD:CANCEL for their UID).
+        transaction.on_commit(partial(send_change, current.pk, kind="cancelled"))
     return current
 
 
@@ -454,6 +490,58 @@ def send_confirmation(registration_id: int, *, promoted: bool = False) -> None:
                 "event.ics",
                 ical.registration_calendar(registration),
                 "text/calendar; method=REQUEST; charset=utf-8",
+            )
+        message.send()
+
+
+def send_change(registration_id: int, *, kind: str) -> None:
+    """Tell one registrant the event ``kind`` ("updated", "event_cancelled") or their
+    registration ("cancelled") changed, with the calendar entry their client applies: the new
+    one (METHOD:REQUEST, higher SEQUENCE) or a withdrawal (METHOD:CANCEL)."""
+    registration = Registration.objects.select_related("event").get(pk=registration_id)
+    event = registration.event
+    confirmed = registration.status == Status.CONFIRMED
+    with translation.override(registration.language):
+        program = settings.HEATWATCH_PROGRAM["name"]
+        when = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+        if kind == "event_cancelled":
+            subject = _("[%(program)s] Cancelled: %(title)s")
+            intro = _("We are sorry: this event is cancelled.")
+        elif kind == "cancelled":
+            subject = _("[%(program)s] Registration cancelled: %(title)s")
+            intro = _("Your registration is cancelled.")
+        else:
+            subject = _("[%(program)s] Changed: %(title)s")
+            intro = _("The event has changed. Your calendar entry is updated below.")
+        lines = [
+            intro,
+            "",
+            event.title,
+            _("When: %(when)s (%(zone)s)") % {"when": when, "zone": settings.TIME_ZONE},
+        ]
+        if event.venue_address:
+            lines.append(_("Where: %(place)s") % {"place": ical.place_text(event)})
+        if event.online_url and confirmed and kind == "updated":
+            lines.append(_("Online link: %(url)s") % {"url": event.online_url})
+        lines += [
+            "",
+            _("The event's page: %(url)s") % {"url": absolute_url(event.get_absolute_url())},
+        ]
+        if kind == "updated":
+            lines.append(
+                _("See or cancel your registration: %(url)s") % {"url": manage_url(registration)}
+            )
+        message = EmailMessage(
+            subject=subject % {"program": program, "title": event.title},
+            body="\n".join(lines) + "\n",
+            to=[registration.email],
+        )
+        if kind != "updated" or confirmed:
+            cancel = kind != "updated"
+            message.attach(
+                "event.ics",
+                ical.registration_calendar(registration, cancel=cancel),
+                f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
             )
         message.send()
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("requests/<int:pk>/decline/", views.staff_request_decline, name="request_decline"),
     path("<int:pk>/", views.staff_detail, name="detail"),
     path("<int:pk>/edit/", views.staff_edit, name="edit"),
+    path("<int:pk>/cancel/", views.staff_cancel_event, name="cancel_event"),
     path(
         "<int:pk>/registrations/<int:registration_pk>/check-in/",
         views.staff_check_in,

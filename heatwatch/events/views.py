@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from heatwatch.accounts.models import Role
 from heatwatch.accounts.permissions import role_required, staff_user
 from heatwatch.core import ratelimit
-from heatwatch.core.actions import run_form_action
+from heatwatch.core.actions import invalid_status, run_form_action
 from heatwatch.core.csrf import (
     FORM_TOKEN_FIELD,
     FormTokenError,
@@ -272,11 +272,9 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@coordinator_only
-@require_GET
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An event's registrations (names and e-mails: audited), with check-in."""
-    event = selectors.event_get_for_staff(user=request.user, pk=pk)
+def _staff_detail(
+    request: HttpRequest, event: Event, *, status: int = 200, error: str = ""
+) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     registrations = selectors.registrations_for_staff(user=request.user, event=event, query=query)
     return render(
@@ -286,12 +284,22 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "registrations": registrations,
             "query": query,
+            "error": error,
             "public_url": event.get_absolute_url(),
             "private_url": reverse("events_public:detail", args=[str(event.uid)]),
             "checked_in": sum(1 for r in registrations if r.checked_in_at),
             "Status": Status,
         },
+        status=status,
     )
+
+
+@coordinator_only
+@require_GET
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An event's registrations (names and e-mails: audited), with check-in."""
+    event = selectors.event_get_for_staff(user=request.user, pk=pk)
+    return _staff_detail(request, event)
 
 
 @coordinator_only
@@ -325,6 +333,24 @@ def staff_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpRes
     )
     services.registration_cancel(registration=registration, by=staff_user(request))
     messages.success(request, _("Registration cancelled."))
+    return redirect("events:detail", pk=event.pk)
+
+
+@coordinator_only
+@require_POST
+def staff_cancel_event(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the event: registrants are sent METHOD:CANCEL. Loaded from an older version of
+    the event, nothing is done and the page says so (409)."""
+    event = selectors.event_get_for_staff(user=request.user, pk=pk)
+    try:
+        version = int(str(request.POST.get("version", "")))
+    except ValueError:
+        version = -1
+    try:
+        services.event_cancel(event=event, by=staff_user(request), version=version)
+    except services.StaleEvent as exc:
+        return _staff_detail(request, event, status=invalid_status(exc), error=str(exc))
+    messages.success(request, _("Event cancelled; registrants are told."))
     return redirect("events:detail", pk=event.pk)
 
 

@@ -140,7 +140,12 @@ def test_more_places_go_to_the_waitlist_and_fewer_than_confirmed_are_refused(
     assert response.status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
-    assert [m.to for m in mail.outbox] == [["b@example.test"]]
+    promoted = [m for m in mail.outbox if m.to == ["b@example.test"]]
+    assert len(promoted) == 1 and "A place became free" in promoted[0].body
+    # The title and time changed too: the one already confirmed gets the new entry.
+    assert [m.subject for m in mail.outbox if m.to == ["a@example.test"]] == [
+        "[Bayview County HEAT Watch] Changed: Quarterly coalition training"
+    ]
     event.refresh_from_db()
     response = coordinator.post(
         f"/staff/events/{event.pk}/edit/", {**FORM, "capacity": "1", "version": str(event.version)}

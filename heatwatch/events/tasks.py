@@ -1,0 +1,34 @@
+"""Background work for events: re-sending calendar entries when an event changes."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from heatwatch.events import services
+from heatwatch.events.models import Event, RegistrationStatus
+
+
+@task()
+def send_event_update(*, event_id: int, version: int, skip: list[int] | None = None) -> None:
+    """Send the registrants of an event its changed (or cancelled) calendar entry.
+
+    A newer change enqueues its own run, so a run for an older version sends nothing; run
+    twice, it sends twice at worst (clients keep one entry per UID and SEQUENCE). ``skip``:
+    registrations already sent the new entry (promoted from the waitlist by the same change).
+    """
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None or event.version != version:
+        return
+    if event.is_cancelled:
+        kind = "event_cancelled"
+        statuses = [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    else:
+        kind = "updated"
+        statuses = [RegistrationStatus.CONFIRMED]
+    ids = (
+        event.registrations.filter(status__in=statuses)
+        .exclude(pk__in=skip or [])
+        .values_list("pk", flat=True)
+    )
+    for registration_id in ids:
+        services.send_change(registration_id, kind=kind)
