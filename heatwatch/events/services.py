@@ -1,13 +1,14 @@
 """Writes of the events app: events, registrations, the waitlist and check-in (docs/events.md).
 
 No overbooking: ``registration_create`` locks the event row (``SELECT … FOR UPDATE`` on
-PostgreSQL; SQLite serialises writers with its database lock) and counts the confirmed places
+PostgreSQL; SQLite has no row locks, and its write lock makes a second concurrent writer fail
+rather than overbook) and counts the confirmed places
 in the same transaction, so two people can never both take the last seat. Cancelling a
 confirmed place gives it to the person who has waited longest, under the same lock.
 
-Every write is audited in its own transaction; e-mails go out with ``transaction.on_commit``.
-Registrants are anonymous (no account): their entries are audited without an actor, and the
-audit entry never holds their name or e-mail.
+Every write is audited in the same transaction as the change; e-mails go out with
+``transaction.on_commit``. Registrants are anonymous (no account): their entries are audited
+without an actor, and the audit entry never holds their name or e-mail.
 """
 
 from __future__ import annotations
