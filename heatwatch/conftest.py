@@ -69,6 +69,18 @@ def totp_code(user: User) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the default language. Django's LocaleMiddleware activates
+    a request's language in the thread and leaves it there, so a test that fetched an /es/ page
+    would otherwise make the next test's messages Spanish."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def personas(db: None) -> Personas:
     org = services.organisation_create
