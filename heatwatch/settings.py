@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "heatwatch.meetings",
     "heatwatch.events",
     "heatwatch.mailing",
+    "heatwatch.screening",
+    "heatwatch.prosecution",
+    "heatwatch.community",
+    "heatwatch.insights",
     "heatwatch.api",
     # two-factor authentication
     "django_otp",

@@ -11,10 +11,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from heatwatch.accounts.admin import admin_site
 from heatwatch.api.api import api
 from heatwatch.api.api import not_found as api_not_found
+from heatwatch.community.urls import public_urlpatterns as community_public_urls
 from heatwatch.core import views as core_views
 from heatwatch.directory.urls import public_urlpatterns as directory_public_urls
 from heatwatch.events.urls import public_urlpatterns as events_public_urls
 from heatwatch.events.urls import training_urlpatterns as training_public_urls
+from heatwatch.insights.urls import public_urlpatterns as insights_public_urls
 from heatwatch.mailing.urls import public_urlpatterns as mailing_public_urls
 from heatwatch.tips.urls import public_urlpatterns as tips_public_urls
 
@@ -32,6 +34,10 @@ urlpatterns = [
     path("staff/meetings/", include("heatwatch.meetings.urls")),
     path("staff/mailing/", include("heatwatch.mailing.urls")),
     path("staff/events/", include("heatwatch.events.urls")),
+    path("staff/screening/", include("heatwatch.screening.urls")),
+    path("staff/prosecution/", include("heatwatch.prosecution.urls")),
+    path("staff/community/", include("heatwatch.community.urls")),
+    path("staff/insights/", include("heatwatch.insights.urls")),
     path("staff/", include("heatwatch.accounts.urls")),
     path("staff/", include(two_factor_urls)),
     path("staff/admin/", admin_site.urls),
@@ -50,6 +56,8 @@ urlpatterns += i18n_patterns(
     path("directory/", include((directory_public_urls, "directory_public"))),
     path("events/", include((events_public_urls, "events_public"))),
     path("training/", include((training_public_urls, "training_public"))),
+    path("community/", include((community_public_urls, "community_public"))),
+    path("data/", include((insights_public_urls, "insights_public"))),
     # Wagtail's front-end login (for private pages) would be a password-only door.
     path("_util/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("", include(wagtail_urls)),

@@ -29,8 +29,13 @@ from heatwatch.accounts.permissions import user_roles
 from heatwatch.api.auth import ApiTokenAuth, StaffSessionAuth
 from heatwatch.api.errors import errors
 from heatwatch.cases.api import router as cases_router
+from heatwatch.community.api import router as community_router
 from heatwatch.core import views as core_views
+from heatwatch.events.api import router as events_router
+from heatwatch.insights.api import router as insights_router
 from heatwatch.lib.versioning import StaleEdit
+from heatwatch.prosecution.api import router as prosecution_router
+from heatwatch.screening.api import router as screening_router
 from heatwatch.tips.api import router as tips_router
 
 __all__ = ["ApiTokenAuth", "StaffSessionAuth", "api"]
@@ -160,3 +165,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 api.add_router("/tips", tips_router)
 api.add_router("/cases", cases_router)
+api.add_router("/events", events_router)
+api.add_router("/screening", screening_router)
+api.add_router("/prosecution", prosecution_router)
+api.add_router("/community", community_router)
+api.add_router("/insights", insights_router)
