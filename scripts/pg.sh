@@ -4,12 +4,13 @@
 #
 # The cluster lives in a private directory under /tmp (mode 700, owned by the user the server
 # runs as), not in the checkout: run as root, the server runs as `postgres`, which cannot
-# traverse a clone in /root/... or in a `mktemp -d` folder. var/pg/location remembers the
-# directory so that `stop` (and the next `start`, after an interrupted run) removes it.
+# traverse a clone in /root/... or in a `mktemp -d` folder. var/pg/location.$PGPORT remembers the
+# directory so that `stop` (and the next `start`, after an interrupted run) removes it; clusters on
+# different ports (PGPORT) run side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGPORT=${PGPORT:-54329}
-marker=$PWD/var/pg/location
+marker=$PWD/var/pg/location.$PGPORT
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 # From / : the server user may not enter the checkout (mode 700 under /root or mktemp -d).
 as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
