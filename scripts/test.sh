@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, type check, then pytest on SQLite and on a throwaway PostgreSQL.
+# The whole test suite: lint, type check, then pytest on SQLite and on a throwaway PostgreSQL
+# (the two at once).
 # Installs the Debian packages it needs (PostgreSQL server, Chromium) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,27 +19,40 @@ mypy heatwatch
 echo "== import direction (import-linter, pyproject.toml)"
 lint-imports --no-cache pyproject.toml
 
-declare -A results
-run_suite() {
-  local name=$1; shift
-  echo "== pytest on $name"
-  local log=var/pytest-$name.log
-  mkdir -p var
-  set +e
-  env "$@" pytest -q "${PYTEST_ARGS[@]}" 2>&1 | tee "$log"
-  local rc=${PIPESTATUS[0]}
-  set -e
-  results[$name]="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed|error)' "$log" | tail -n 1 | tr -d '=' | xargs) (exit $rc)"
-  return $rc
-}
+# The two suites run side by side (one per core), each with its own var directory (secrets,
+# media, static) so that neither sees the other's files; their output goes to var/pytest-*.log
+# and is printed when both are done.
 PYTEST_ARGS=("$@")
+mkdir -p var
+start_suite() {
+  local name=$1; shift
+  echo "== pytest on $name (log: var/pytest-$name.log)"
+  env HEATWATCH_VAR_DIR="$PWD/var/test-$name" "$@" pytest -q "${PYTEST_ARGS[@]}" \
+    >"var/pytest-$name.log" 2>&1 &
+  pids[$name]=$!
+}
+summary() {
+  grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed|error)' "var/pytest-$1.log" | tail -n 1 | tr -d '=' | xargs
+}
 
-status=0
-run_suite sqlite DATABASE_URL="sqlite:///:memory:" || status=1
-
+declare -A pids results
 scripts/pg.sh start
 trap 'scripts/pg.sh stop' EXIT
-run_suite postgresql DATABASE_URL="postgres://postgres@127.0.0.1:${PGPORT:-54329}/heatwatch" || status=1
+start_suite sqlite DATABASE_URL="sqlite:///:memory:"
+start_suite postgresql DATABASE_URL="postgres://postgres@127.0.0.1:${PGPORT:-54329}/heatwatch"
+
+status=0
+for name in sqlite postgresql; do
+  set +e
+  wait "${pids[$name]}"
+  rc=$?
+  set -e
+  echo
+  echo "== pytest on $name: exit $rc"
+  cat "var/pytest-$name.log"
+  results[$name]="$(summary "$name") (exit $rc)"
+  [ "$rc" = 0 ] || status=1
+done
 
 echo
 echo "== summary"
