@@ -197,10 +197,6 @@ def _locked(service: Service, version: int | None) -> Service:
     return locked(Service, service.pk, version=version, stale=StaleService)
 
 
-def _bump(service: Service, changed: list[str]) -> None:
-    bump(service, changed)
-
-
 @transaction.atomic
 def service_create(
     *,
@@ -252,7 +248,7 @@ def service_update(
     _clean_areas(data.service_areas)
     list_changes = _set_lists(service, data, created=False)
     if changed or list_changes:
-        _bump(service, changed)
+        bump(service, changed)
         audit_log(action=Action.UPDATE, actor=by, obj=service, fields=changed + list_changes)
     return service
 
@@ -270,7 +266,7 @@ def service_set_capacity(
     changed = _apply_capacity(service, data)
     _validate(service)
     service.capacity_updated_at = timezone.now()
-    _bump(service, [*changed, "capacity_updated_at"])
+    bump(service, [*changed, "capacity_updated_at"])
     audit_log(action=Action.UPDATE, actor=by, obj=service, fields=changed or ["capacity_checked"])
     return service
 
@@ -285,7 +281,7 @@ def service_set_active(
     if service.is_active == active:
         return service
     service.is_active = active
-    _bump(service, ["is_active"])
+    bump(service, ["is_active"])
     audit_log(action=Action.UPDATE, actor=by, obj=service, fields=["is_active"])
     return service
 
