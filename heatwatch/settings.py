@@ -135,6 +135,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # early, so redirects and errors from the middleware below are covered too
     "heatwatch.core.middleware.NoStoreMiddleware",
+    # a chunked body would reach a view as an empty form: refused before anything reads it
+    "heatwatch.core.middleware.LengthRequiredMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
