@@ -38,6 +38,7 @@ urlpatterns = [
     path("staff/prosecution/", include("heatwatch.prosecution.urls")),
     path("staff/community/", include("heatwatch.community.urls")),
     path("staff/insights/", include("heatwatch.insights.urls")),
+    path("staff/audit/", include("heatwatch.audit.urls")),
     path("staff/", include("heatwatch.accounts.urls")),
     path("staff/", include(two_factor_urls)),
     path("staff/admin/", admin_site.urls),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -270,3 +271,161 @@ def chain_tail_from(*, seq: int, entry_hash: str, chunk_size: int = 2000) -> Cha
     if head is not None and head.seq > last_seq:
         problems.append(f"seq {head.seq}: the head is ahead of the log (tail deleted)")
     return ChainTail(seq=last_seq, entry_hash=last_hash, problems=problems)
+
+
+# --- the staff viewer (heatwatch/audit/views.py) ------------------------------------------------
+
+#: Entries on one page of the viewer.
+VIEWER_PAGE_SIZE = 50
+#: Rows of one CSV export at most (a narrower filter gets the rest).
+EXPORT_MAX_ROWS = 100_000
+#: The viewer checks the chain from the last signed checkpoint on only below this many entries
+#: (hourly checkpoints keep it small); beyond, it says to run ``heatwatch audit verify``.
+VIEWER_VERIFY_MAX_ENTRIES = 20_000
+
+#: Prefixes of reasons that are sealed (encrypted) by the app that wrote them; the viewer shows
+#: the label, never the ciphertext, and does not unseal them (docs/staff.md).
+SEALED_MARK = "(encrypted): "
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """What the viewer filters on; empty values filter nothing."""
+
+    actor_ids: tuple[int, ...] | None = None  # None: anyone; () : nobody matched
+    actor_username: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    action: str = ""
+    outcome: str = ""
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+    def filtered(self) -> AuditEntryQuerySet:
+        qs = AuditEntry.objects.all()
+        if self.actor_ids is not None:
+            qs = qs.filter(actor_id__in=list(self.actor_ids))
+        elif self.actor_username:
+            qs = qs.filter(actor_username=self.actor_username)
+        if self.object_type:
+            qs = qs.filter(object_type=self.object_type)
+        if self.object_id:
+            qs = qs.filter(object_id=self.object_id)
+        if self.action:
+            qs = qs.filter(action=self.action)
+        if self.outcome:
+            qs = qs.filter(outcome=self.outcome)
+        if self.since is not None:
+            qs = qs.filter(created_at__gte=self.since)
+        if self.until is not None:
+            qs = qs.filter(created_at__lt=self.until)
+        return qs
+
+    def describe(self) -> str:
+        """The filter as audit-entry text (names and ids only, no values of records)."""
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("actor", ",".join(str(i) for i in self.actor_ids or ()) or self.actor_username),
+                ("object", f"{self.object_type}:{self.object_id}".strip(":")),
+                ("action", self.action),
+                ("outcome", self.outcome),
+                ("since", self.since.isoformat() if self.since else ""),
+                ("until", self.until.isoformat() if self.until else ""),
+            )
+            if value
+        ]
+        return "; ".join(parts)[:500]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of entries, newest first, and the ``seq`` to continue before (keyset)."""
+
+    entries: list[AuditEntry]
+    next_before: int | None
+    newest: bool
+
+
+def audit_page(
+    *, query: AuditQuery, before: int | None = None, size: int = VIEWER_PAGE_SIZE
+) -> AuditPage:
+    """The newest ``size`` entries matching ``query`` with ``seq`` below ``before``.
+
+    Keyset pagination on the unique ``seq`` (no OFFSET, no COUNT): one indexed query a page
+    however long the log is. The caller checks that the viewer may read the log.
+    """
+    qs = query.filtered()
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    rows = list(qs.order_by("-seq")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return AuditPage(
+        entries=rows, next_before=rows[-1].seq if more and rows else None, newest=before is None
+    )
+
+
+def audit_export_rows(*, query: AuditQuery, chunk_size: int = 2000) -> Iterator[AuditEntry]:
+    """Every entry matching ``query``, newest first, read in keyset chunks (bounded memory),
+    at most ``EXPORT_MAX_ROWS``."""
+    before: int | None = None
+    sent = 0
+    while sent < EXPORT_MAX_ROWS:
+        qs = query.filtered()
+        if before is not None:
+            qs = qs.filter(seq__lt=before)
+        chunk = list(qs.order_by("-seq")[: min(chunk_size, EXPORT_MAX_ROWS - sent)])
+        yield from chunk
+        sent += len(chunk)
+        if len(chunk) < chunk_size:
+            return
+        before = chunk[-1].seq
+
+
+def shown_reason(reason: str) -> str:
+    """The reason as the viewer shows it: a sealed part is replaced by a mark."""
+    head, mark, _sealed = reason.partition(SEALED_MARK)
+    if not mark:
+        return reason
+    return head.rstrip() + " [sealed]"
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    """What the viewer says about the chain: ``state`` is "intact", "broken" or "unchecked"."""
+
+    state: str
+    head_seq: int
+    checkpoint_seq: int | None
+    checkpoint_at: str
+    problems: list[str]
+    forged_lines: int
+
+
+def verification_state(*, max_entries: int = VIEWER_VERIFY_MAX_ENTRIES) -> VerificationState:
+    """Check the chain from the newest signed checkpoint to the head (what ``audit
+    checkpoint`` checks), when that is at most ``max_entries`` entries; a full walk is
+    ``heatwatch audit verify``. Forged checkpoint lines are counted."""
+    lines = cp.read_lines()
+    signed = [line.checkpoint for line in lines if line.checkpoint is not None]
+    forged = sum(1 for line in lines if line.checkpoint is None)
+    anchor = max(signed, key=lambda c: c.seq, default=None)
+    head = _read_head()
+    head_seq = head.seq if head is not None else 0
+    anchor_seq = anchor.seq if anchor is not None else 0
+    common = {
+        "head_seq": head_seq,
+        "checkpoint_seq": anchor.seq if anchor is not None else None,
+        "checkpoint_at": anchor.at if anchor is not None else "",
+        "forged_lines": forged,
+    }
+    if head_seq - anchor_seq > max_entries:
+        return VerificationState(state="unchecked", problems=[], **common)
+    tail = chain_tail_from(
+        seq=anchor_seq, entry_hash=anchor.entry_hash if anchor is not None else GENESIS_HASH
+    )
+    problems = list(tail.problems[:20])
+    if forged:
+        problems.append(f"{forged} checkpoint line(s) do not carry a valid signature")
+    return VerificationState(state="broken" if problems else "intact", problems=problems, **common)
