@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,9 @@ class InsightsConfig(AppConfig):
     name = "heatwatch.insights"
     label = "insights"
     verbose_name = "Data and insights"
+
+    def ready(self) -> None:
+        from heatwatch.core import scheduling
+        from heatwatch.insights import tasks
+
+        scheduling.register("insights.refresh", every=timedelta(days=1), task=tasks.refresh)
