@@ -947,6 +947,92 @@ def train(
     )
 
 
+# How many pairs' worth of weight the unsupervised m keeps when reviewed pairs refine it: with
+# a few dozen answers the model barely moves; with thousands the answers dominate.
+LABEL_PRIOR_PAIRS = 200
+MIN_LABELS = 20  # per class, below which the answers are not used at all
+
+
+@dataclass(frozen=True)
+class LabelFit:
+    """What :func:`refine_with_labels` did."""
+
+    model: Model
+    same: int
+    different: int
+    m_updated: bool
+    prior_shift_bits: float
+
+
+def refine_with_labels(
+    model: Model,
+    same: Sequence[Sequence[int]],
+    different: Sequence[Sequence[int]],
+    *,
+    prior_pairs: int = LABEL_PRIOR_PAIRS,
+) -> LabelFit:
+    """Re-estimate the model from pairs coordinators reviewed (docs/identity.md, "Training
+    with reviewed pairs").
+
+    - m, from the pairs answered "same youth" (at least ``MIN_LABELS``): the share of each
+      level among them, blended with the unsupervised m as ``prior_pairs`` pseudo-pairs.
+    - u is left alone: reviewed pairs were chosen because they looked alike, so their agreement
+      rates say nothing about random pairs.
+    - the prior: with both answers (``MIN_LABELS`` of each), one shift of the log-odds that
+      makes the predicted probabilities of the reviewed pairs match their answers (logistic
+      fit of the intercept only; being chosen by score does not bias P(same | score)), at
+      most ±4 bits.
+    """
+    same_levels = np.asarray(same, dtype=np.int64).reshape(-1, len(NAMES))
+    diff_levels = np.asarray(different, dtype=np.int64).reshape(-1, len(NAMES))
+    m = {name: list(values) for name, values in model.m.items()}
+    m_updated = False
+    if len(same_levels) >= MIN_LABELS:
+        for c, name in enumerate(NAMES):
+            k = len(COMPARISONS[name])
+            column = same_levels[:, c]
+            counts = np.bincount(column[column > 0], minlength=k).astype(float)
+            seen = counts[1:].sum()
+            if seen == 0:
+                continue
+            old = np.array(model.m[name][1:], dtype=float)
+            blended = (prior_pairs * old + counts[1:]) / (prior_pairs + seen)
+            blended = np.maximum(blended, 1e-6)
+            m[name] = [0.0, *(blended / blended.sum()).tolist()]
+        m_updated = True
+    refined = Model(
+        lam=model.lam,
+        m=m,
+        u=model.u,
+        tf_u=model.tf_u,
+        iterations=model.iterations,
+        converged=model.converged,
+        trained_on=model.trained_on,
+        records=model.records,
+    )
+    shift = 0.0
+    if len(same_levels) >= MIN_LABELS and len(diff_levels) >= MIN_LABELS:
+        levels = np.concatenate([same_levels, diff_levels])
+        labels = np.concatenate([np.ones(len(same_levels)), np.zeros(len(diff_levels))])
+        base = match_weights(refined, levels, left_tf=None, right_tf=None) * math.log(2)
+        delta = 0.0  # natural log-odds
+        for _ in range(50):  # Newton's method on the intercept
+            p = 1.0 / (1.0 + np.exp(-(base + delta)))
+            gradient = float(np.sum(labels - p))
+            hessian = float(np.sum(p * (1 - p))) + 1e-9
+            step = gradient / hessian
+            delta += step
+            if abs(step) < 1e-9:
+                break
+        shift = float(np.clip(delta / math.log(2), -4.0, 4.0))
+        odds = math.log2(refined.lam / (1 - refined.lam)) + shift
+        refined.lam = float(min(max(1.0 / (1.0 + 2.0**-odds), 1e-9), 0.5))
+    if m_updated or shift:
+        note = f"refined with {len(same_levels)} same / {len(diff_levels)} not-same reviewed pairs"
+        refined.trained_on = f"{model.trained_on}; {note}" if model.trained_on else note
+    return LabelFit(refined, len(same_levels), len(diff_levels), m_updated, shift)
+
+
 def default_model_path() -> Path:
     """The model that ships with heatwatch (trained on the synthetic generator's data)."""
     return Path(__file__).with_name("data") / "model.json"

@@ -43,3 +43,38 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Say what shows these records are (or are not) the same youth."),
     )
+
+
+class AnswerForm(forms.Form):
+    """One of the three answers to a proposed pair in the possible-duplicates queue.
+
+    The review page shows three of these (same youth, not the same, not sure), each with its
+    own prefix; the submitted ``answer`` says which one was sent."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        note_label: str,
+        note_required: bool,
+        note_help: str = "",
+        people: tuple[int, int] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """``people`` (same youth only) offers the choice of whom to keep."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        note = self.fields["note"]
+        note.label, note.required, note.help_text = note_label, note_required, note_help
+        if people is not None:
+            self.fields["survivor"] = forms.TypedChoiceField(
+                label=_("Keep"),
+                coerce=int,
+                choices=[(p, _("Person %(id)s") % {"id": p}) for p in people],
+                initial=people[0],
+                widget=forms.RadioSelect,
+                help_text=_("The other person's records move to this one."),
+            )

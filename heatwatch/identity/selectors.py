@@ -122,11 +122,36 @@ def find_candidates(
     sizes, then the best records of the chosen blocks with their encrypted features), decrypts
     at most ``MAX_SCORED`` (60) records; see docs/identity.md for timings.
     """
-    query = person.features()
+    return lookup_scored(
+        person,
+        limit=limit,
+        min_probability=min_probability,
+        exclude_person_ids=exclude_person_ids,
+    ).candidates
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What one lookup found, and how many stored records it scored (its comparisons)."""
+
+    candidates: list[Candidate]
+    comparisons: int
+
+
+def lookup_scored(
+    person: IdentityInput | Features,
+    *,
+    limit: int = 10,
+    min_probability: float = 0.01,
+    exclude_person_ids: Sequence[int] = (),
+) -> Lookup:
+    """:func:`find_candidates` with the number of records compared (the duplicates scan counts
+    them). Takes an :class:`IdentityInput` or a stored record's :class:`Features`."""
+    query = person if isinstance(person, Features) else person.features()
     keys = block_key_ints(query)
     term_keys = term_key_ints(query)
     if not keys:
-        return []
+        return Lookup([], 0)
     q = connection.ops.quote_name
     wanted = [*keys, *term_keys.values(), TOTAL_KEY]
     with connection.cursor() as cursor:
@@ -139,7 +164,7 @@ def find_candidates(
         counts: dict[int, int] = dict(cursor.fetchall())
         usable = _blocks_to_read(counts, keys)
         if not usable:
-            return []
+            return Lookup([], 0)
         # The records sharing the most telling keys, ranked by the database (index-only): a
         # shared key weighs log2(register size / block size), so one small block shared (name
         # and date of birth) outranks several large ones (name and day of birth).
@@ -167,7 +192,7 @@ def find_candidates(
         if person_id not in excluded
     ]
     if not found:
-        return []
+        return Lookup([], 0)
     query_tf = (
         counts.get(term_keys.get("given_name", TOTAL_KEY), 0) / total
         if "given_name" in term_keys
@@ -188,7 +213,7 @@ def find_candidates(
             reasons = tuple(Reason(f, lvl, ok) for f, lvl, ok in engine.reasons(lv))
             best[person_id] = Candidate(person_id, record_id, float(p), reasons)
     ranked = sorted(best.values(), key=lambda c: (-c.probability, c.person_id))
-    return ranked[:limit]
+    return Lookup(ranked[:limit], len(found))
 
 
 @dataclass(frozen=True)

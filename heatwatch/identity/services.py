@@ -19,7 +19,15 @@ from django.utils import timezone
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.identity.indexing import TOTAL_KEY, IdentityInput, block_key_ints, term_key_ints
-from heatwatch.identity.models import BlockingKey, IdentityRecord, Merge, Person, TermCount
+from heatwatch.identity.models import (
+    BlockingKey,
+    DuplicateCandidate,
+    DuplicateStatus,
+    IdentityRecord,
+    Merge,
+    Person,
+    TermCount,
+)
 from heatwatch.identity.names import Features
 
 if TYPE_CHECKING:
@@ -291,9 +299,9 @@ class _BulkLoader:
             self._insert(
                 cursor,
                 self.tables["record"],
-                ("id", "person_id", *_RECORD_FIELDS, "created_at", "created_by_id"),
+                ("id", "person_id", *_RECORD_FIELDS, "created_at", "created_by_id", "changed_at"),
                 [
-                    (rid, owner, *row, stamp, self.by_id)
+                    (rid, owner, *row, stamp, self.by_id, stamp)
                     for rid, owner, row in zip(record_ids, owners, rows, strict=True)
                 ],
             )
@@ -333,9 +341,19 @@ def person_merge(*, survivor: Person, absorbed: Person, reason: str, by: User) -
     if not survivor.is_active or not absorbed.is_active:
         raise MergeError("one of these people was already merged into another")
     record_ids = sorted(IdentityRecord.objects.filter(person=absorbed).values_list("pk", flat=True))
-    IdentityRecord.objects.filter(pk__in=record_ids).update(person=survivor)
+    # changed_at: the possible-duplicates scan looks at moved records again (the survivor now
+    # holds them).
+    IdentityRecord.objects.filter(pk__in=record_ids).update(
+        person=survivor, changed_at=timezone.now()
+    )
     absorbed.merged_into = survivor
     absorbed.save(update_fields=["merged_into", "updated_at"])
+    # Pairs waiting in the possible-duplicates queue with the absorbed person no longer apply;
+    # the next scan proposes the survivor's pairs from the moved records.
+    DuplicateCandidate.objects.filter(
+        Q(low=absorbed) | Q(high=absorbed),
+        status__in=[DuplicateStatus.OPEN, DuplicateStatus.UNSURE],
+    ).update(status=DuplicateStatus.GONE, updated_at=timezone.now())
     survivor.save(update_fields=["updated_at"])
     merge = Merge.objects.create(
         survivor=survivor,
@@ -378,7 +396,9 @@ def merge_undo(*, merge: Merge, reason: str, by: User) -> Merge:
     still_there = IdentityRecord.objects.filter(pk__in=record_ids, person=survivor).count()
     if still_there != len(record_ids):
         raise MergeError("some records of this merge have moved since; it cannot be undone")
-    IdentityRecord.objects.filter(pk__in=record_ids).update(person=absorbed)
+    IdentityRecord.objects.filter(pk__in=record_ids).update(
+        person=absorbed, changed_at=timezone.now()
+    )
     absorbed.merged_into = None
     absorbed.save(update_fields=["merged_into", "updated_at"])
     survivor.save(update_fields=["updated_at"])
@@ -447,7 +467,8 @@ def identity_record_update(
     record.keys.all().delete()
     for name, value in values.items():
         setattr(record, name, value)
-    record.save(update_fields=list(values))
+    record.changed_at = timezone.now()
+    record.save(update_fields=[*values, "changed_at"])
     features = data.features()
     keys = block_key_ints(features)
     BlockingKey.objects.bulk_create([BlockingKey(record=record, key=k) for k in keys])

@@ -1,7 +1,9 @@
 """``heatwatch identity dedupe|link|evaluate|synth|train``: batch identity matching on CSV files.
 
 A malformed line is reported on stderr with its line number and skipped; the run goes on. A
-missing file stops the run with a non-zero exit. Nothing here touches the database.
+missing file stops the run with a non-zero exit. Nothing here touches the database, except
+``train --reviewed``, which reads the answers of the possible-duplicates queue (comparison
+levels only, no names).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import IO, Any, cast
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from heatwatch.identity import batch, engine, synth
+from heatwatch.identity.indexing import get_model
 
 
 def _probability(value: str) -> float:
@@ -64,9 +67,20 @@ class Command(BaseCommand):
         p.add_argument("--output", "-o", type=Path, default=Path("identity-synth.csv"))
         p.add_argument("--truth", type=Path, help="default: OUTPUT with -truth before .csv")
         p.add_argument("--seed", type=int, default=1)
-        p = sub.add_parser("train", help="fit the model (EM) on a file and save it")
-        p.add_argument("input", type=Path)
+        p = sub.add_parser(
+            "train",
+            help="fit the model (EM) on a file and/or refine it with the reviewed pairs; save it",
+        )
+        p.add_argument(
+            "input", type=Path, nargs="?", help="records CSV (default: the model in use)"
+        )
         p.add_argument("--output", "-o", type=Path, required=True, help="model JSON to write")
+        p.add_argument(
+            "--reviewed",
+            action="store_true",
+            help="refine m and the prior with the pairs coordinators answered in the "
+            "possible-duplicates queue (docs/identity.md)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -171,13 +185,36 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} synthetic records written to {output}, truth to {truth}")
 
     def _train(self, options: dict[str, Any]) -> None:
-        records = self._read(options["input"])
-        if len(records.ids) < 2:
-            raise CommandError("training needs at least two records")
-        table = engine.table_from_features(records.features, engine.Vocabulary())
-        model = engine.train(table, table, trained_on=f"{len(records.ids)} records")
+        if options["input"] is None and not options["reviewed"]:
+            raise CommandError("give a records file, --reviewed, or both")
+        if options["input"] is not None:
+            records = self._read(options["input"])
+            if len(records.ids) < 2:
+                raise CommandError("training needs at least two records")
+            table = engine.table_from_features(records.features, engine.Vocabulary())
+            model = engine.train(table, table, trained_on=f"{len(records.ids)} records")
+            how = (
+                f"EM {model.iterations} iterations, "
+                f"{'converged' if model.converged else 'not converged'}"
+            )
+        else:
+            model = get_model()
+            how = "starting from the model in use"
+        if options["reviewed"]:
+            from heatwatch.identity.duplicates import reviewed_levels
+
+            same, different = reviewed_levels()
+            fit = engine.refine_with_labels(model, same, different)
+            model = fit.model
+            if not fit.m_updated:
+                self.stderr.write(
+                    f"only {fit.same} pairs answered same youth (need {engine.MIN_LABELS}): "
+                    "m unchanged"
+                )
+            how += (
+                f"; reviewed pairs: {fit.same} same, {fit.different} not the same, "
+                f"m {'re-estimated' if fit.m_updated else 'unchanged'}, "
+                f"prior shifted {fit.prior_shift_bits:+.2f} bits"
+            )
         model.save(options["output"])
-        self.stdout.write(
-            f"model written to {options['output']} (EM {model.iterations} iterations, "
-            f"{'converged' if model.converged else 'not converged'})"
-        )
+        self.stdout.write(f"model written to {options['output']} ({how})")
