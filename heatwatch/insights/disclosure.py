@@ -417,8 +417,9 @@ class Report:
 
 def attack(problem: Problem, *, extra_guards: Iterable[str] = ()) -> Report:
     """The attacker: by integer programming over everything published, the lowest and highest
-    value of every suppressed variable and of every pair's difference. ``problem`` has no open
-    variables (each is published or suppressed)."""
+    value of every suppressed variable and of every small difference between two snapshots of
+    one cell (the change from 1 to 10 the rule protects; a pair of published values is exact).
+    ``problem`` has no open variables (each is published or suppressed)."""
     del extra_guards  # every suppressed variable is bounded anyway
     if any(v.state == OPEN for v in problem.vars.values()):
         raise DisclosureError("the attacker needs every variable decided")
@@ -460,6 +461,8 @@ def attack(problem: Problem, *, extra_guards: Iterable[str] = ()) -> Report:
         if not suppressed[i] and not suppressed[j]:
             pairs[(older, newer)] = Interval(true, true, true)
             continue
+        if not is_small(true):
+            continue  # the rule protects small changes only; larger ones may be learnt
         c = np.zeros(n)
         c[j] += 1.0
         c[i] -= 1.0

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from heatwatch.accounts.models import Organisation, OrganisationType
 from heatwatch.cases.models import (
@@ -65,9 +66,9 @@ class Report:
 
 
 FUNDERS = {
-    "victim_services": _("Federal victim-services performance measures"),
-    "trafficking_assistance": _("Federal trafficking-victim assistance measures"),
-    "state_county": _("State county report on exploited children"),
+    "victim_services": gettext_lazy("Federal victim-services performance measures"),
+    "trafficking_assistance": gettext_lazy("Federal trafficking-victim assistance measures"),
+    "state_county": gettext_lazy("State county report on exploited children"),
 }
 
 

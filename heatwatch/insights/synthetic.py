@@ -100,7 +100,13 @@ def youths(
 
 
 def tips(
-    *, rng: random.Random, count: int, years: list[int], until: datetime, batch: int = 5000
+    *,
+    rng: random.Random,
+    count: int,
+    years: list[int],
+    until: datetime,
+    batch: int = 5000,
+    spread: bool = True,
 ) -> int:
     """``count`` tips spread over ``years`` (created_at set after the insert, since the model
     stamps it)."""
@@ -118,9 +124,10 @@ def tips(
             for i in range(n)
         ]
         Tip.objects.bulk_create(rows, batch_size=batch)
-        for tip in rows:
-            tip.created_at = _moment(rng, rng.choice(years), until=until)
-        Tip.objects.bulk_update(rows, ["created_at"], batch_size=batch)
+        if spread:
+            for tip in rows:
+                tip.created_at = _moment(rng, rng.choice(years), until=until)
+            Tip.objects.bulk_update(rows, ["created_at"], batch_size=batch)
         made += n
     return made
 
