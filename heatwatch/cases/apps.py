@@ -20,3 +20,29 @@ class CasesConfig(AppConfig):
         tip_extensions.register_case_links(
             existing=selectors.case_reference_existing, visible=selectors.case_linked_from_tip
         )
+        # An officer's "youth recovered": the coordinators open the case intake from the tip's
+        # page with this form and service (identity matching, the tip linked, the officer's
+        # agency as referrer); the case list shows the recoveries waiting for it.
+        from django.urls import reverse
+
+        from heatwatch.cases import extensions
+        from heatwatch.cases.forms import IntakeForm
+        from heatwatch.cases.services import CaseError, IdentityCheckRequired
+        from heatwatch.cases.services import intake as intake_services
+        from heatwatch.tips import selectors as tip_selectors
+
+        tip_extensions.register_recovery_intake(
+            tip_extensions.RecoveryIntake(
+                form=IntakeForm,
+                open_case=intake_services.case_open_from_recovery,
+                case_url=lambda case: reverse("cases:detail", args=[case.pk]),
+                initial=intake_services.recovery_intake_initial,
+                identity_check=IdentityCheckRequired,
+                error=CaseError,
+            )
+        )
+        extensions.register_case_list_section(
+            "tips_recoveries",
+            template="tips/_recoveries_waiting.html",
+            context=tip_selectors.recoveries_waiting_context,
+        )

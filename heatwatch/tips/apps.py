@@ -16,6 +16,11 @@ class TipsConfig(AppConfig):
             "tips.escalate_untriaged", every=timedelta(minutes=1), task=tasks.escalate_untriaged
         )
         scheduling.register(
+            "tips.escalate_unacknowledged_referrals",
+            every=timedelta(minutes=1),
+            task=tasks.escalate_unacknowledged_referrals,
+        )
+        scheduling.register(
             "tips.alert_overdue_replies",
             every=timedelta(minutes=15),
             task=tasks.alert_overdue_replies,

@@ -3,7 +3,8 @@
 A tip is linked to the case it led to by the case's reference. ``cases`` registers here, in its
 ``AppConfig.ready()``, how to check a reference (``tip_link_case`` refuses one that names no
 case, so a typo cannot keep a tip out of the retention purge) and how to show the linked case
-on the tip's page to someone who may open it.
+on the tip's page to someone who may open it; and the case intake the coordinators open for a
+youth an officer recovered (``RecoveryIntake``).
 """
 
 from __future__ import annotations
@@ -52,3 +53,46 @@ def linked_case_for(*, user: Any, reference: str) -> LinkedCase | None:
     if not reference or _links.visible is None:
         return None
     return _links.visible(user, reference)
+
+
+# --- a recovered youth's case intake ----------------------------------------------------------
+#
+# When an officer records "youth recovered" on a referral, the coordinators open a case intake
+# from the tip: the officer's agency is the referrer and the tip is linked. The intake (its form,
+# identity matching, opening the case) belongs to cases, so cases registers it here and the tip
+# pages use it without importing cases.
+
+
+@dataclass(frozen=True)
+class RecoveryIntake:
+    """How the cases app opens a case for a recovered youth.
+
+    ``form(data, *, user, initial)`` builds the intake form; ``open_case(*, form, by,
+    tip_reference, referrer)`` opens the case from a valid form (identity matching runs there)
+    and raises ``identity_check`` (carrying ``.candidates``) or ``error``; ``case_url(case)``
+    is the case's page; ``initial(*, tip_reference)`` the form's starting values."""
+
+    form: Callable[..., Any]
+    open_case: Callable[..., Any]
+    case_url: Callable[[Any], str]
+    initial: Callable[..., dict[str, Any]]
+    identity_check: type[Exception]
+    error: type[Exception]
+
+
+@dataclass
+class _Recovery:
+    intake: RecoveryIntake | None = None
+
+
+_recovery = _Recovery()
+
+
+def register_recovery_intake(intake: RecoveryIntake) -> None:
+    """Registered by cases in ``CasesConfig.ready()``."""
+    _recovery.intake = intake
+
+
+def recovery_intake() -> RecoveryIntake | None:
+    """The registered recovery intake, or None when no cases app is installed."""
+    return _recovery.intake

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from heatwatch.accounts.models import Organisation, OrganisationType, Role, User
 from heatwatch.tips import services
-from heatwatch.tips.models import AgeRange, CloseReason, RedFlag, ReferralOutcome, Urgency
+from heatwatch.tips.models import (
+    OFFICER_OUTCOMES,
+    AgeRange,
+    CloseReason,
+    RedFlag,
+    ReferralOutcome,
+    Urgency,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -294,7 +301,11 @@ class LinkCaseForm(VersionedForm):
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        choices=[c for c in ReferralOutcome.choices if c[0] != ReferralOutcome.PENDING],
+        choices=[c for c in ReferralOutcome.choices if c[0] in OFFICER_OUTCOMES],
+        help_text=_(
+            "“Youth recovered” asks the coordinators to open the youth's case, with your "
+            "agency as referrer and this tip linked."
+        ),
     )
     note = forms.CharField(
         label=_("Note"),

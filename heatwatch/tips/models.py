@@ -262,11 +262,23 @@ class TipAttachment(models.Model):
 class ReferralOutcome(models.TextChoices):
     PENDING = "pending", pgettext_lazy("referral", "Awaiting the agency")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    INVESTIGATING = "investigating", _("Under investigation")
+    INVESTIGATING = "investigating", _("Investigation opened")
     YOUTH_IDENTIFIED = "youth_identified", _("Youth identified")
     YOUTH_RECOVERED = "youth_recovered", _("Youth recovered and safe")
+    REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
     NO_ACTION = "no_action", _("No further action")
     NOT_OURS = "not_ours", _("Outside our jurisdiction")
+
+
+# What an officer records today (issue 17); the other values stay readable on older referrals.
+OFFICER_OUTCOMES = (
+    ReferralOutcome.INVESTIGATING,
+    ReferralOutcome.YOUTH_RECOVERED,
+    ReferralOutcome.REFERRED_ELSEWHERE,
+    ReferralOutcome.NO_ACTION,
+)
+# Still open in the agency's inbox: not yet answered with an outcome.
+OPEN_OUTCOMES = (ReferralOutcome.PENDING, ReferralOutcome.ACKNOWLEDGED)
 
 
 class TipReferral(models.Model):
@@ -288,6 +300,13 @@ class TipReferral(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # The agency saw it: an urgent referral not acknowledged in time is escalated to the
+    # coordinators (HEATWATCH_TIP_REFERRAL_ACK_MINUTES).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -296,6 +315,7 @@ class TipReferral(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tip", "organisation"], name="tipreferral_unique")
         ]
+        indexes = [models.Index(fields=["acknowledged_at", "escalated_at"])]
 
     def __str__(self) -> str:
         return f"{self.tip_id} → {self.organisation_id}"

@@ -10,8 +10,17 @@ from django.http import Http404
 
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
-from heatwatch.tips.models import Status, Tip, TipAttachment, TipIndex, TipReferral, Urgency
-from heatwatch.tips.permissions import referrals_workable_by, tips_visible_to
+from heatwatch.tips.models import (
+    OPEN_OUTCOMES,
+    ReferralOutcome,
+    Status,
+    Tip,
+    TipAttachment,
+    TipIndex,
+    TipReferral,
+    Urgency,
+)
+from heatwatch.tips.permissions import can_triage, referrals_workable_by, tips_visible_to
 
 _URGENCY_RANK = Case(
     When(urgency=Urgency.IMMEDIATE, then=Value(0)),
@@ -101,13 +110,13 @@ def linked_tips(*, user: Any, tip: Tip) -> QuerySet[Tip]:
 
 
 def referral_inbox(*, user: Any) -> QuerySet[TipReferral]:
-    """Referrals to the officer's agency, open ones first."""
+    """Referrals to the officer's agency, open ones (not yet answered) first."""
     return (
         referrals_workable_by(user)
         .select_related("tip", "organisation")
         .annotate(
             open_rank=Case(
-                When(outcome="pending", then=Value(0)),
+                When(outcome__in=OPEN_OUTCOMES, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             )
@@ -150,3 +159,45 @@ def attachment_for_download(*, user: Any, tip_pk: int, attachment_pk: int) -> At
         content_type=item.content_type,
         content=base64.b64decode(item.blob),
     )
+
+
+def recoveries_waiting(*, user: Any) -> QuerySet[TipReferral]:
+    """Referrals whose youth an agency recovered and whose tip has no case yet: the
+    coordinators open the case intake from them (oldest first)."""
+    if not can_triage(user):
+        return TipReferral.objects.none()
+    return (
+        TipReferral.objects.filter(outcome=ReferralOutcome.YOUTH_RECOVERED, tip__case_reference="")
+        .exclude(tip__status=Status.CLOSED)
+        .select_related("tip", "organisation")
+        .only(
+            "id",
+            "outcome_at",
+            "tip",
+            "tip__id",
+            "tip__reference",
+            "tip__urgency",
+            "organisation",
+            "organisation__id",
+            "organisation__name",
+        )
+        .order_by("outcome_at", "pk")
+    )
+
+
+def recoveries_waiting_context(*, user: Any) -> dict[str, Any]:
+    """The case list's "recovered youths waiting for intake" section (coordinators)."""
+    return {"recoveries": list(recoveries_waiting(user=user)[:20])}
+
+
+def recovery_get(*, tip: Tip, pk: int) -> TipReferral:
+    """A referral of ``tip`` whose youth was recovered (the tip is already one the user may
+    see); 404 otherwise."""
+    referral = (
+        TipReferral.objects.filter(tip=tip, pk=pk, outcome=ReferralOutcome.YOUTH_RECOVERED)
+        .select_related("organisation")
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral

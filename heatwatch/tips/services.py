@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -38,8 +39,10 @@ from heatwatch.lib.uploads import (
 )
 from heatwatch.lib.versioning import StaleEdit, bump, locked
 from heatwatch.tips import receipts
-from heatwatch.tips.extensions import existing_case_reference
+from heatwatch.tips.extensions import existing_case_reference, recovery_intake
 from heatwatch.tips.models import (
+    OFFICER_OUTCOMES,
+    OPEN_OUTCOMES,
     SERIOUS_FLAGS,
     AgeRange,
     Channel,
@@ -664,22 +667,78 @@ def tip_refer(*, tip: Tip, by: User, organisation: Organisation, note: str = "")
 
 
 @transaction.atomic
+def referral_acknowledge(*, referral: TipReferral, by: User) -> TipReferral:
+    """An officer of the receiving agency says the agency has the referral (once; stops its
+    escalation)."""
+    referral = TipReferral.objects.select_for_update().get(pk=referral.pk)
+    if referral.acknowledged_at is not None:
+        return referral
+    referral.acknowledged_at = timezone.now()
+    referral.acknowledged_by = by
+    fields = ["acknowledged_at", "acknowledged_by"]
+    if referral.outcome == ReferralOutcome.PENDING:
+        referral.outcome = ReferralOutcome.ACKNOWLEDGED
+        fields.append("outcome")
+    referral.save(update_fields=[*fields, "updated_at"])
+    audit_log(action=Action.UPDATE, actor=by, obj=referral, fields=fields)
+    return referral
+
+
+@transaction.atomic
 def referral_record_outcome(
     *, referral: TipReferral, by: User, outcome: str, note: str = ""
 ) -> TipReferral:
-    """An officer of the receiving agency records what came of the referral."""
-    if outcome not in ReferralOutcome.values or outcome == ReferralOutcome.PENDING:
+    """An officer of the receiving agency records what came of the referral (which also
+    acknowledges it). "Youth recovered" asks the coordinators, by e-mail and on their tip queue
+    and case list, to open the youth's case from the tip (``tips.extensions``: the intake
+    belongs to cases), with the officer's agency as referrer."""
+    if outcome not in OFFICER_OUTCOMES:
         raise TipError(_("Choose an outcome."))
+    if len(note) > MESSAGE_LIMIT:
+        raise TipError(_("The note is too long."))
     referral = TipReferral.objects.select_for_update().get(pk=referral.pk)
+    now = timezone.now()
+    fields = ["outcome", "outcome_note", "outcome_by", "outcome_at"]
+    if referral.acknowledged_at is None:
+        referral.acknowledged_at = now
+        referral.acknowledged_by = by
+        fields += ["acknowledged_at", "acknowledged_by"]
+    recovered_now = (
+        outcome == ReferralOutcome.YOUTH_RECOVERED
+        and referral.outcome != ReferralOutcome.YOUTH_RECOVERED
+    )
     referral.outcome = outcome
     referral.outcome_note = note.strip()
     referral.outcome_by = by
-    referral.outcome_at = timezone.now()
-    referral.save(
-        update_fields=["outcome", "outcome_note", "outcome_by", "outcome_at", "updated_at"]
-    )
-    audit_log(action=Action.UPDATE, actor=by, obj=referral, fields=["outcome", "outcome_note"])
+    referral.outcome_at = now
+    referral.save(update_fields=[*fields, "updated_at"])
+    audit_log(action=Action.UPDATE, actor=by, obj=referral, fields=fields)
+    if recovered_now:
+        tip = Tip.objects.get(pk=referral.tip_id)
+        _notify_on_commit(tip, "recovered", organisation_id=referral.organisation_id)
     return referral
+
+
+def recovery_open_case(
+    *, referral: TipReferral, by: User, form: Any, version: int | None = None
+) -> Any:
+    """A coordinator opens the case of a youth the referral's agency recovered, through the
+    intake cases registered (``tips.extensions.recovery_intake``): the tip linked, the agency
+    as referrer. Raises the intake's own errors (identity check, case errors) or TipError."""
+    intake = recovery_intake()
+    if intake is None:
+        raise TipError(_("Cases are not available here."))
+    if referral.outcome != ReferralOutcome.YOUTH_RECOVERED:
+        raise TipError(_("Only a referral whose youth was recovered opens a case from here."))
+    tip = Tip.objects.get(pk=referral.tip_id)
+    if tip.case_reference:
+        raise TipError(_("This tip is already linked to a case."))
+    return intake.open_case(
+        form=form,
+        by=by,
+        tip_reference=tip.reference,
+        referrer=referral.organisation,
+    )
 
 
 @transaction.atomic
@@ -764,6 +823,43 @@ def _notify_on_commit(tip: Tip, kind: str, **extra: int) -> None:
 
 
 # --- periodic work --------------------------------------------------------------------------
+
+
+def escalate_unacknowledged_referrals(*, now: datetime | None = None) -> list[TipReferral]:
+    """Urgent referrals the agency has not acknowledged within
+    HEATWATCH_TIP_REFERRAL_ACK_MINUTES: flag them (once) and alert the coordinators."""
+    now = now or timezone.now()
+    minutes = getattr(settings, "HEATWATCH_TIP_REFERRAL_ACK_MINUTES", 30)
+    cutoff = now - timedelta(minutes=int(minutes))
+    escalated: list[TipReferral] = []
+    with transaction.atomic():
+        due = (
+            TipReferral.objects.select_for_update()
+            .filter(
+                acknowledged_at__isnull=True,
+                escalated_at__isnull=True,
+                outcome__in=OPEN_OUTCOMES,
+                tip__urgency__in=[Urgency.IMMEDIATE, Urgency.HIGH],
+                tip__status__in=[Status.REFERRED, Status.TRIAGED, Status.NEW],
+                created_at__lte=cutoff,
+            )
+            .select_related("tip")
+            .order_by("created_at")
+        )
+        for referral in due:
+            referral.escalated_at = now
+            referral.save(update_fields=["escalated_at", "updated_at"])
+            audit_log(
+                action=Action.UPDATE,
+                obj=referral,
+                fields=["escalated_at"],
+                reason="urgent referral not acknowledged in time",
+            )
+            _notify_on_commit(
+                referral.tip, "referral_escalation", organisation_id=referral.organisation_id
+            )
+            escalated.append(referral)
+    return escalated
 
 
 def escalate_untriaged(*, now: datetime | None = None) -> list[Tip]:

@@ -15,7 +15,7 @@ from heatwatch.accounts.models import Organisation, Role, User
 from heatwatch.accounts.selectors import users_with_role
 from heatwatch.lib.links import absolute_url
 from heatwatch.tips import services
-from heatwatch.tips.models import Tip
+from heatwatch.tips.models import Tip, TipReferral
 
 
 def _coordinators(*, on_call_only: bool) -> list[User]:
@@ -63,6 +63,29 @@ def notify(*, tip_id: int, kind: str, organisation_id: int | None = None) -> Non
             f"The tipster of {tip.reference} has not been answered in time. Open it here:\n"
             f"{link}\n",
         )
+    elif kind == "recovered" and organisation_id is not None:
+        referral = (
+            TipReferral.objects.filter(tip=tip, organisation_id=organisation_id)
+            .select_related("organisation")
+            .first()
+        )
+        if referral is not None:
+            intake = absolute_url(reverse("tips:recovery_intake", args=[tip.pk, referral.pk]))
+            _send(
+                _coordinators(on_call_only=False),
+                f"[{program}] Youth recovered on tip {tip.reference}: open the case intake",
+                f"{referral.organisation.name} recorded that the youth of tip {tip.reference} "
+                f"was recovered. Open the case intake here:\n{intake}\n",
+            )
+    elif kind == "referral_escalation" and organisation_id is not None:
+        agency = Organisation.objects.filter(pk=organisation_id).first()
+        _send(
+            _coordinators(on_call_only=False),
+            f"[{program}] ESCALATED: urgent tip {tip.reference} not acknowledged by "
+            f"{agency.name if agency else 'the agency'}",
+            f"The urgent tip {tip.reference} was referred and the agency has not acknowledged "
+            f"it in time. Open it here:\n{link}\n",
+        )
     elif kind == "referral" and organisation_id is not None:
         agency = Organisation.objects.filter(pk=organisation_id).first()
         if agency is not None:
@@ -77,6 +100,12 @@ def notify(*, tip_id: int, kind: str, organisation_id: int | None = None) -> Non
 def escalate_untriaged() -> None:
     """Periodic: escalate urgent tips not triaged in time."""
     services.escalate_untriaged()
+
+
+@task()
+def escalate_unacknowledged_referrals() -> None:
+    """Periodic: escalate urgent referrals the agency has not acknowledged in time."""
+    services.escalate_unacknowledged_referrals()
 
 
 @task()

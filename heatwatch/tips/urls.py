@@ -19,6 +19,16 @@ urlpatterns = [
     path("<int:pk>/spam/", views.spam, name="spam"),
     path("<int:pk>/receipt/", views.issue_receipt, name="issue_receipt"),
     path("<int:pk>/referrals/<int:referral_pk>/outcome/", views.outcome, name="outcome"),
+    path(
+        "<int:pk>/referrals/<int:referral_pk>/acknowledge/",
+        views.acknowledge,
+        name="acknowledge",
+    ),
+    path(
+        "<int:pk>/referrals/<int:referral_pk>/intake/",
+        views.recovery_intake,
+        name="recovery_intake",
+    ),
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
 ]
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -35,6 +35,7 @@ from heatwatch.core.csrf import (
 )
 from heatwatch.tips import selectors, services
 from heatwatch.tips.extensions import linked_case_for
+from heatwatch.tips.extensions import recovery_intake as recovery_intake_registered
 from heatwatch.tips.forms import (
     CloseForm,
     FollowUpForm,
@@ -256,6 +257,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "tips/queue.html",
         {
+            "recoveries": selectors.recoveries_waiting_context(user=request.user),
             "tips": tips,
             "spam": spam,
             "status": status,
@@ -502,6 +504,79 @@ def outcome(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
         messages.success(request, _("Outcome recorded."))
         return redirect("tips:detail", pk=tip.pk)
     return _detail(request, tip, status=400, outcome_form=form)
+
+
+@role_required(Role.OFFICER)
+@require_POST
+def acknowledge(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    """An officer says their agency has the referral (stops its escalation)."""
+    tip = selectors.tip_get_for_user(user=request.user, pk=pk, audit=False)
+    referral = selectors.referral_get_for_user(user=request.user, tip=tip, pk=referral_pk)
+    services.referral_acknowledge(referral=referral, by=staff_user(request))
+    messages.success(request, _("Referral acknowledged."))
+    if request.POST.get("next") == "inbox":
+        return redirect("tips:queue")
+    return redirect("tips:detail", pk=tip.pk)
+
+
+def _recovery_page(
+    request: HttpRequest,
+    tip: Tip,
+    referral: Any,
+    form: Any,
+    *,
+    status: int = 200,
+    candidates: Any = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "tips/recovery_intake.html",
+        {
+            "tip": tip,
+            "referral": referral,
+            "form": form,
+            "candidates": candidates,
+            "identity_check": candidates is not None,
+        },
+        status=status,
+    )
+
+
+@coordinator_only
+@require_http_methods(["GET", "POST"])
+def recovery_intake(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    """The coordinators open the case of a youth an agency recovered: the cases intake
+    (through tips.extensions), with the tip linked and the agency as referrer."""
+    intake = recovery_intake_registered()
+    if intake is None:
+        raise Http404
+    user = staff_user(request)
+    tip = selectors.tip_get_for_user(user=user, pk=pk)
+    referral = selectors.recovery_get(tip=tip, pk=referral_pk)
+    if tip.case_reference:
+        messages.info(request, _("This tip is already linked to a case."))
+        return redirect("tips:detail", pk=tip.pk)
+    initial = intake.initial(tip_reference=tip.reference)
+    form = intake.form(request.POST or None, user=user, initial=initial)
+    # The tip and the source come from here, not from what is typed.
+    for name in ("tip_reference", "intake_source"):
+        form.fields[name].disabled = True
+    if request.method != "POST" or not form.is_valid():
+        return _recovery_page(
+            request, tip, referral, form, status=400 if request.method == "POST" else 200
+        )
+    try:
+        case = services.recovery_open_case(referral=referral, by=user, form=form)
+    except intake.identity_check as exc:
+        return _recovery_page(request, tip, referral, form, candidates=exc.candidates)  # type: ignore[attr-defined]
+    except (intake.error, services.TipError) as exc:
+        form.add_error(None, str(exc))
+        return _recovery_page(request, tip, referral, form, status=400)
+    messages.success(
+        request,
+        _("Case %(ref)s opened from tip %(tip)s.") % {"ref": case.reference, "tip": tip.reference},
+    )
+    return redirect(intake.case_url(case))
 
 
 @staff_only

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -137,8 +138,10 @@ def _intake_tip(*, by: User, intake_source: str, tip_reference: str) -> Tip | No
     not be linked to another case already."""
     if not tip_reference:
         return None
-    if intake_source != IntakeSource.TIP:
-        raise TipReferenceError(_("A tip reference goes with the source “Tip”."))
+    if intake_source not in (IntakeSource.TIP, IntakeSource.RECOVERY):
+        raise TipReferenceError(
+            _("A tip reference goes with the source “Tip” or “Law-enforcement recovery”.")
+        )
     tip = tips_visible_to(by).filter(reference=tip_reference).first()
     if tip is None:
         # Unknown and not visible look the same: the user learns nothing about other tips.
@@ -171,6 +174,7 @@ def case_open_from_intake(
     person: Person | None = None,
     person_id: int | None = None,
     confirm_new_person: bool = False,
+    referrer: Organisation | None = None,
 ) -> Case:
     """Open a case for a youth: identity matching first, then the youth, the case, the opener
     on the care team and the 72-hour stabilisation checklist.
@@ -179,7 +183,9 @@ def case_open_from_intake(
     raised unless ``confirm_new_person`` says the user looked and none is this youth. A person
     (``person`` or ``person_id``, as picked on the intake page) must be one that matching
     offers for these details: nobody attaches a case to a record they were not shown. The
-    lookup is audited whether or not the case is opened (``intake_candidates``).
+    lookup is audited whether or not the case is opened (``intake_candidates``). ``referrer``
+    is the organisation that referred the youth (a law-enforcement recovery: the officer's
+    agency), named in the case's timeline.
     """
     _validate_youth(data)
     if intake_source not in IntakeSource.values:
@@ -203,6 +209,7 @@ def case_open_from_intake(
         organisation=organisation,
         tip_reference=tip_reference,
         person=person,
+        referrer=referrer,
     )
 
 
@@ -215,6 +222,7 @@ def _case_open(
     organisation: Organisation,
     tip_reference: str,
     person: Person | None,
+    referrer: Organisation | None = None,
 ) -> Case:
     tip = _intake_tip(by=by, intake_source=intake_source, tip_reference=tip_reference)
     if person is not None:
@@ -281,10 +289,39 @@ def _case_open(
         [StabilisationItem(case=case, kind=k, owner=by, due_at=due) for k in StabilisationKind]
     )
     _event(case, "opened", f"Case opened ({IntakeSource(intake_source).label})", by)
+    if referrer is not None:
+        _event(case, "referrer", f"Referred by {referrer.name}", by)
     if tip is not None:
         tip_link_case(tip=tip, by=by, case_reference=case.reference)
         _event(case, "tip_linked", f"Linked to tip {tip.reference}", by)
     return case
+
+
+# --- a recovered youth (tips.extensions.RecoveryIntake) ------------------------------------
+
+
+def case_open_from_recovery(
+    *, form: Any, by: User, tip_reference: str, referrer: Organisation | None
+) -> Case:
+    """Open the case of a youth an officer recovered, from the intake form a coordinator
+    filled on the tip's page: source "law-enforcement recovery", the tip linked, the officer's
+    agency as referrer; identity matching as at every intake."""
+    choice = form.cleaned_data["person_choice"]
+    return case_open_from_intake(
+        data=form.to_input(),
+        by=by,
+        intake_source=IntakeSource.RECOVERY,
+        organisation=form.cleaned_data["organisation"],
+        tip_reference=tip_reference,
+        person_id=int(choice) if choice.isdigit() else None,
+        confirm_new_person=choice == "new",
+        referrer=referrer,
+    )
+
+
+def recovery_intake_initial(*, tip_reference: str) -> dict[str, Any]:
+    """The intake form's starting values for a recovered youth."""
+    return {"intake_source": IntakeSource.RECOVERY, "tip_reference": tip_reference}
 
 
 # --- editing the youth's details --------------------------------------------------------------

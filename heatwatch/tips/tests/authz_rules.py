@@ -17,6 +17,8 @@ RULES = [
     # POST-only actions: the role check comes first (403 for others), so the allowed role
     # gets 405 to a GET and everyone else 403. The POSTs are tested in tests/test_staff.py.
     (r"^staff/tips/phone/$", COORDINATOR),
-    (r"^staff/tips/<int:pk>/referrals/", OFFICER),  # the officer's outcome form
+    # a recovered youth's case intake (GET form): coordinators, who open cases
+    (r"^staff/tips/<int:pk>/referrals/<int:referral_pk>/intake/$", COORDINATOR),
+    (r"^staff/tips/<int:pk>/referrals/", OFFICER),  # the officer's acknowledge and outcome
     (r"^staff/tips/<int:pk>/", COORDINATOR),  # triage, message, note, refer, close…
 ]
