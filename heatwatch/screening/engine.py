@@ -218,7 +218,7 @@ class _Decoder(json.JSONDecoder):
     def __init__(self, text: str) -> None:
         super().__init__()
         self._text = text
-        self.parse_object = self._parse_object  # type: ignore[assignment]
+        self.parse_object = self._parse_object
         # The pure-Python scanner is the one that calls parse_object (the C one does not).
         self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
@@ -231,7 +231,7 @@ class _Decoder(json.JSONDecoder):
             return found
 
         _, end = json.decoder.JSONObject(  # type: ignore[attr-defined]
-            s_and_end, self.strict, self.scan_once, None, keep, self.memo
+            s_and_end, self.strict, self.scan_once, None, keep, getattr(self, "memo", {})
         )
         result = _Located(pairs)
         result.start = _line_of(s, begin)

@@ -69,6 +69,7 @@ class ScreeningForm(forms.Form):
             names = []
             for item in section.items:
                 name = f"q_{item.key}"
+                choices: list[tuple[str, Any]]
                 if item.kind == "choice":
                     choices = [(c.value, c.label.get(language)) for c in item.choices]
                 else:

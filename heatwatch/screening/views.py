@@ -4,7 +4,9 @@ referrals and intake. Thin: parse, check permission, call one service or selecto
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -27,15 +29,27 @@ from heatwatch.screening.permissions import (
     screening_organisations,
 )
 
-
-def _screener(request: HttpRequest) -> None:
-    if not may_screen(request.user):
-        raise PermissionDenied
+V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 
-def _coordinator(request: HttpRequest) -> None:
-    if not can_take_to_intake(request.user):
-        raise PermissionDenied
+def _gate(check: Callable[[Any], bool]) -> Callable[[V], V]:
+    """403 unless ``check(user)``; applied before the method check, so the matrix of who may
+    open what holds for GETs to POST-only pages too."""
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+screener_only = _gate(may_screen)
+coordinator_only = _gate(can_take_to_intake)
 
 
 def _language(request: HttpRequest) -> str:
@@ -50,10 +64,10 @@ def _start_form(request: HttpRequest, data: Any = None) -> StartForm:
     )
 
 
+@screener_only
 @require_http_methods(["GET"])
 def index(request: HttpRequest) -> HttpResponse:
     """My screenings (drafts first) and a new one."""
-    _screener(request)
     return render(
         request,
         "screening/index.html",
@@ -65,9 +79,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@screener_only
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
-    _screener(request)
     form = _start_form(request, request.POST)
     if form.is_valid():
         try:
@@ -143,19 +157,19 @@ def _render_result(
     return render(request, "screening/result.html", context, status=status)
 
 
+@screener_only
 @require_http_methods(["GET"])
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     """A screening: the questionnaire while a draft, else its result (every view audited)."""
-    _screener(request)
     found = selectors.result_get_for_user(user=request.user, pk=pk)
     return _render_result(request, found)
 
 
+@screener_only
 @require_POST
 def save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the draft as it is: posted by htmx at every change (answered with the saved
     status and the new version), or by the "Save draft" button without JavaScript."""
-    _screener(request)
     found = selectors.result_get_for_user(user=request.user, pk=pk, audit=False)
     form = _questionnaire_form(found, request.POST)
     htmx = bool(getattr(request, "htmx", False))
@@ -192,10 +206,10 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_result(request, found, form=form, status=status)
 
 
+@screener_only
 @require_POST
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     """Save and score; an incomplete questionnaire stays a draft and names what is missing."""
-    _screener(request)
     found = selectors.result_get_for_user(user=request.user, pk=pk, audit=False)
     form = _questionnaire_form(found, request.POST)
     if not form.is_valid():
@@ -220,10 +234,10 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("screening:result", pk=done.pk)
 
 
+@screener_only
 @require_POST
 def refer(request: HttpRequest, pk: int) -> HttpResponse:
     """The one step of a clear concern: send it to the coordinators for intake."""
-    _screener(request)
     found = selectors.result_get_for_user(user=request.user, pk=pk, audit=False)
     try:
         services.screening_refer(result=found, by=staff_user(request))
@@ -237,10 +251,10 @@ def refer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("screening:result", pk=found.pk)
 
 
+@coordinator_only
 @require_http_methods(["GET"])
 def referrals(request: HttpRequest) -> HttpResponse:
     """The coordinators' list of referred screenings waiting for intake."""
-    _coordinator(request)
     return render(
         request,
         "screening/referrals.html",
@@ -271,11 +285,11 @@ def _intake_page(
     )
 
 
+@coordinator_only
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest, pk: int) -> HttpResponse:
     """Open the case intake for a referred screening: the cases intake form and service
     (identity matching), then the result lands on the case."""
-    _coordinator(request)
     user = staff_user(request)
     found = selectors.result_get_for_user(user=user, pk=pk)
     if found.case_id is not None:
@@ -308,10 +322,10 @@ def intake(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
+@coordinator_only
 @require_POST
 def attach(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a referred screening on the youth's existing case, by the case's reference."""
-    _coordinator(request)
     user = staff_user(request)
     found = selectors.result_get_for_user(user=user, pk=pk, audit=False)
     attach_form = AttachForm(request.POST)
