@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from two_factor.forms import BackupTokenForm
 from two_factor.utils import default_device
 
-from heatwatch.accounts.models import User
+from heatwatch.accounts.models import Organisation, Role, User
 
 
 class PasswordChangeForm(DjangoPasswordChangeForm):
@@ -79,3 +79,85 @@ class HashedBackupTokenForm(BackupTokenForm):
         from heatwatch.accounts.services import backup_code_hash
 
         return backup_code_hash(str(self.cleaned_data.get("otp_token") or ""))
+
+
+# --- user administration (staff area) and the profile ------------------------------------------
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    from django.conf import settings
+
+    default = str(_("The program's default"))
+    return [("", default), *((c, str(n)) for c, n in settings.LANGUAGES)]
+
+
+class _Versioned(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class InviteForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        help_text=_("Letters, digits and . @ + - _ only."),
+        error_messages={"invalid": _("Use only letters, digits and . @ + - _")},
+    )
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=_language_choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = Organisation.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class UserEditForm(_Versioned):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=_language_choices)
+
+
+class ReasonForm(_Versioned):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        min_length=5,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the audit log. Never a youth's name or case details."),
+    )
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
+
+
+class MembershipForm(_Versioned):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = Organisation.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class RevokeForm(_Versioned):
+    pass
+
+
+class ProfileForm(_Versioned):
+    language = forms.ChoiceField(
+        label=_("Language of the staff pages and your e-mails"),
+        required=False,
+        choices=_language_choices,
+    )

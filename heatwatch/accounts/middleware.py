@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from two_factor.utils import default_device
 
@@ -24,6 +25,7 @@ SESSION_SEEN_KEY = "hw_session_seen"
 
 # Pages under these prefixes need a signed-in, two-factor-verified user.
 PROTECTED_PREFIXES = ("/staff/", "/cms/")
+STAFF_PREFIX = "/staff/"
 
 
 class SessionTimeoutMiddleware:
@@ -84,8 +86,14 @@ class RequireTwoFactorMiddleware:
             )
         return self._enrolment
 
+    def invitation_prefix(self) -> str:
+        """Invitation links are opened signed out (the password is chosen there)."""
+        return reverse("staff:invitation", kwargs={"token": "x"}).removesuffix("x/")
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
+        if path.startswith(self.invitation_prefix()):
+            return self.get_response(request)
         if path.startswith(PROTECTED_PREFIXES) and path not in self.exempt_paths():
             user = request.user
             if not user.is_authenticated:
@@ -107,4 +115,19 @@ class RequireTwoFactorMiddleware:
                 # Wagtail checks its own permissions too; this keeps every other role out of
                 # the CMS entirely, including its undecorated helper views.
                 raise PermissionDenied
+            if path.startswith(STAFF_PREFIX):
+                return self._in_users_language(request)
         return self.get_response(request)
+
+    def _in_users_language(self, request: HttpRequest) -> HttpResponse:
+        """Serve a staff page in the signed-in user's chosen language (their profile). Staff
+        addresses have no /es/ prefix, so the URL cannot say it; without a choice, the
+        language LocaleMiddleware picked stays."""
+        chosen = getattr(request.user, "language", "")
+        if not chosen or chosen not in {code for code, _name in settings.LANGUAGES}:
+            return self.get_response(request)
+        with translation.override(chosen):
+            request.LANGUAGE_CODE = chosen
+            response = self.get_response(request)
+            response.headers["Content-Language"] = chosen
+            return response

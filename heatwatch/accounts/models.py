@@ -56,6 +56,12 @@ class Organisation(models.Model):
         return self.name
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    from django.conf import settings
+
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
 def _new_session_epoch() -> str:
     return secrets.token_hex(16)
 
@@ -68,6 +74,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     """
 
     email = models.EmailField(_("email address"), unique=True)
+    # The language of the staff area and of e-mails to the user; blank: the installation's first.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=_language_choices
+    )
+    # lib.versioning: an administrator's edit of the account made from a stale form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     session_epoch = models.CharField(max_length=32, default=_new_session_epoch, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -31,7 +31,8 @@ _LOCKED_REASONS = {
     lockout.SCOPE_SOURCE: "sign-ins from one source paused after failures against many accounts",
 }
 _NOTIFIED = "; the user was e-mailed"
-# However many sources lock an account, its owner gets at most one e-mail in this time.
+# One e-mail per lockout when it begins (never for the attempts it refuses); however many
+# sources lock an account, its owner gets at most one e-mail of each kind in this time.
 NOTICE_INTERVAL = timedelta(hours=1)
 
 
@@ -90,7 +91,7 @@ def on_locked_out(sender: Any, request: Any = None, username: Any = None, **kw: 
     state: lockout.Lockout | None = getattr(request, "heatwatch_lockout", None)
     scope = state.scope if state else lockout.SCOPE_ACCOUNT_SOURCE
     user = None if scope == lockout.SCOPE_SOURCE else _user_by_username(username)
-    notify = user is not None and not _notified_recently(user)
+    notify = user is not None and not _notified_recently(user, scope)
     audit_log(
         action=Action.SECURITY,
         actor=user,
@@ -107,12 +108,14 @@ def on_locked_out(sender: Any, request: Any = None, username: Any = None, **kw: 
         transaction.on_commit(lambda: send_security_notice.enqueue(user_id=user_id, kind=kind))
 
 
-def _notified_recently(user: User) -> bool:
+def _notified_recently(user: User, scope: str) -> bool:
+    # Per kind of lockout: a lock "from everywhere" after one "from one place" is a new,
+    # graver lockout and gets its own e-mail; lockouts of one kind are told once an hour.
     return AuditEntry.objects.filter(
         action=Action.SECURITY,
         object_type=User._meta.label_lower,
         object_id=str(user.pk),
-        reason__endswith=_NOTIFIED,
+        reason=_LOCKED_REASONS[scope] + _NOTIFIED,
         created_at__gte=timezone.now() - NOTICE_INTERVAL,
     ).exists()
 

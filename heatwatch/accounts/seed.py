@@ -45,6 +45,18 @@ PERSONAS: list[tuple[str, str, str, str, str]] = [
     ("admin", "Ari", "Kowalski", ORGANISATIONS[0][0], Role.ADMINISTRATOR),
 ]
 
+# One demo login for every other partner agency, so that every referral can be answered in the
+# demo (a shelter, probation, social services, the school district, the community alliance,
+# the sheriff's office).
+PARTNER_LOGINS: list[tuple[str, str, str, str, str]] = [
+    ("shelter", "Robin", "Vega", ORGANISATIONS[7][0], Role.ADVOCATE),
+    ("probation", "Drew", "Haddad", ORGANISATIONS[4][0], Role.ADVOCATE),
+    ("cfs", "Sage", "Mendes", ORGANISATIONS[5][0], Role.ADVOCATE),
+    ("school", "Kai", "Larsen", ORGANISATIONS[9][0], Role.ADVOCATE),
+    ("community", "Noel", "Ortiz", ORGANISATIONS[10][0], Role.ADVOCATE),
+    ("sheriff", "Remy", "Walsh", ORGANISATIONS[2][0], Role.OFFICER),
+]
+
 FIRST_NAMES = (
     "Sam Riley Jamie Quinn Rowan Emerson Hayden Dakota Reese Skyler Morgan Peyton Sage "
     "Cameron Drew Kendall Logan Marley Toni Robin Kai Noel Shay Remy Elliot Frankie"
@@ -98,11 +110,11 @@ def seed_accounts(*, scale: int, rng: random.Random, demo: bool) -> list[str]:
                 _give_authenticator(user)
     report = [f"Organisations: {len(orgs)}; generated staff accounts: {created}"]
     if demo:
-        for username, first, last, org_name, role in PERSONAS:
+        for username, first, last, org_name, role in PERSONAS + PARTNER_LOGINS:
             user = _user(username, first, last, DEMO_PASSWORD)
             services.membership_grant(user=user, organisation=orgs[org_name], role=role, by=None)
             _give_authenticator(user)
-        report.append(f"Demo logins: {', '.join(p[0] for p in PERSONAS)}")
+        report.append(f"Demo logins: {', '.join(p[0] for p in PERSONAS + PARTNER_LOGINS)}")
     return report
 
 

@@ -31,6 +31,7 @@ from heatwatch.accounts.permissions import CMS_ROLES, role_allowed_in
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.lib.links import absolute_url
+from heatwatch.lib.versioning import StaleEdit, assign, bump, locked
 
 # Wagtail's own groups (created by its migrations); coordinators edit and publish pages.
 CMS_GROUPS = ("Editors", "Moderators")
@@ -276,7 +277,9 @@ def _link_hours() -> int:
 
 
 @transaction.atomic
-def enrolment_link_issue(*, user: User, by: User | None) -> tuple[EnrolmentLink, str]:
+def enrolment_link_issue(
+    *, user: User, by: User | None, kind: str = "enrolment_link"
+) -> tuple[EnrolmentLink, str]:
     """Issue a one-time, expiring link for ``user`` to set up two-factor authentication.
 
     Earlier unused links of the user stop working. Returns the link and its address; the
@@ -295,8 +298,12 @@ def enrolment_link_issue(*, user: User, by: User | None) -> tuple[EnrolmentLink,
         expires_at=now + timedelta(hours=_link_hours()),
     )
     audit_log(action=Action.SECURITY, actor=by, obj=user, reason="two-factor enrolment link issued")
-    url = enrolment_link_url(token)
-    _mail_on_commit(user, "enrolment_link", url=url, hours=_link_hours())
+    url = (
+        absolute_url(reverse("staff:invitation", kwargs={"token": token}))
+        if kind == "invitation"
+        else enrolment_link_url(token)
+    )
+    _mail_on_commit(user, kind, url=url, hours=_link_hours())
     return link, url
 
 
@@ -425,3 +432,192 @@ def reauthentication_failed(*, user: User, purpose: str) -> None:
         outcome=Outcome.FAILURE,
         reason=f"re-authentication failed ({purpose})",
     )
+
+
+# --- user administration in the staff area (docs/staff.md) -----------------------------------
+# An administrator invites, edits, deactivates, resets and unlocks accounts. Every edit made
+# from a form carries the account's ``version`` (lib.versioning): a stale form saves nothing.
+
+
+class StaleAccount(AccountError, StaleEdit):
+    """The account changed since the administrator's form was loaded."""
+
+
+def _locked_user(user: User, version: int | None) -> User:
+    return locked(User, user.pk, version=version, stale=StaleAccount)
+
+
+@transaction.atomic
+def staff_invite(
+    *,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    organisation: Organisation,
+    role: str,
+    language: str,
+    by: User,
+) -> tuple[User, str]:
+    """Create an account without a password, give it ``role`` in ``organisation`` and e-mail
+    it a one-time, expiring invitation (an enrolment link) to choose a password and set up
+    two-factor authentication. Returns the user and the link (shown to the administrator
+    once, never stored)."""
+    user = user_create(
+        username=username.strip(),
+        email=email.strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        password=None,
+        by=by,
+    )
+    if language:
+        user.language = language
+        user.save(update_fields=["language", "updated_at"])
+    membership_grant(user=user, organisation=organisation, role=role, by=by)
+    _link, url = enrolment_link_issue(user=user, by=by, kind="invitation")
+    return user, url
+
+
+@transaction.atomic
+def invitation_set_password(*, link: EnrolmentLink, password: str) -> User:
+    """The invited user chooses a password (validated like every password: zxcvbn and the
+    lists). Only once: an account that has a password signs in instead. The link itself is
+    used up when the authenticator is set up (:func:`two_factor_enrol`)."""
+    user = User.objects.select_for_update().get(pk=link.user_id)
+    if not user.is_active:
+        raise AccountError(_("The account is disabled; enable it first."))
+    if user.has_usable_password():
+        raise AccountError(
+            _("A password was already chosen with this invitation. Sign in with it instead.")
+        )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    audit_log(
+        action=Action.SECURITY,
+        actor=user,
+        obj=user,
+        reason="password chosen from an invitation",
+        fields=["password"],
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    version: int,
+    first_name: str,
+    last_name: str,
+    email: str,
+    language: str,
+    by: User,
+) -> User:
+    """An administrator edits an account's name, address and language (versioned)."""
+    record = _locked_user(user, version)
+    email = email.strip()
+    if User.objects.filter(email__iexact=email).exclude(pk=record.pk).exists():
+        raise AccountError(_("An account with this e-mail address already exists."))
+    changed = assign(
+        record,
+        {
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "email": email,
+            "language": language,
+        },
+    )
+    if changed:
+        bump(record, changed)
+        audit_log(action=Action.UPDATE, actor=by, obj=record, fields=changed)
+    return record
+
+
+@transaction.atomic
+def user_set_language(*, user: User, version: int, language: str) -> User:
+    """A user chooses the language of their staff pages and e-mails (profile, versioned)."""
+    record = _locked_user(user, version)
+    if assign(record, {"language": language}):
+        bump(record, ["language"])
+        audit_log(action=Action.UPDATE, actor=record, obj=record, fields=["language"])
+    return record
+
+
+@transaction.atomic
+def account_deactivate(*, user: User, version: int, reason: str, by: User) -> User:
+    """Deactivate an account from the staff area: every session ends now (versioned)."""
+    if user.pk == by.pk:
+        raise AccountError(_("You cannot deactivate your own account."))
+    record = _locked_user(user, version)
+    if not record.is_active:
+        return record
+    record = user_disable(user=record, by=by, reason=reason)
+    bump(record)
+    _notify_on_commit(record, "deactivated")
+    return record
+
+
+@transaction.atomic
+def account_reactivate(*, user: User, version: int, reason: str, by: User) -> User:
+    """Re-enable a deactivated account (versioned)."""
+    record = _locked_user(user, version)
+    if record.is_active:
+        return record
+    record = user_enable(user=record, by=by, reason=reason)
+    bump(record)
+    return record
+
+
+@transaction.atomic
+def account_two_factor_reset(*, user: User, version: int, reason: str, by: User) -> User:
+    """An administrator's 2FA reset from the staff area (versioned); see two_factor_reset."""
+    record = _locked_user(user, version)
+    two_factor_reset(user=record, by=by, reason=reason)
+    bump(record)
+    return record
+
+
+@transaction.atomic
+def account_unlock(*, user: User, by: User, reason: str = "") -> int:
+    """Clear the failed sign-ins recorded against ``user`` from every source (so a locked-out
+    account signs in again at once); how many records were cleared. A pause of a whole source
+    (failures against many accounts) is not lifted: it is about that source, not this user."""
+    from axes.models import AccessAttempt
+
+    count, _rows = AccessAttempt.objects.filter(username__iexact=user.username).delete()
+    audit_log(
+        action=Action.SECURITY,
+        actor=by,
+        obj=user,
+        reason=("sign-in lockout cleared" + (f": {reason.strip()}" if reason.strip() else ""))[
+            :500
+        ],
+    )
+    _notify_on_commit(user, "unlocked")
+    return int(count)
+
+
+@transaction.atomic
+def account_membership_grant(
+    *, user: User, version: int, organisation: Organisation, role: str, by: User
+) -> Membership:
+    """Assign a role in an organisation from the staff area (versioned)."""
+    record = _locked_user(user, version)
+    membership = membership_grant(user=record, organisation=organisation, role=role, by=by)
+    bump(record)
+    return membership
+
+
+@transaction.atomic
+def account_membership_revoke(
+    *, user: User, version: int, membership: Membership, by: User
+) -> Membership:
+    """Take a role away from the staff area (versioned)."""
+    record = _locked_user(user, version)
+    if membership.user_id != record.pk:
+        raise AccountError(_("That role belongs to another account."))
+    membership = membership_revoke(membership=membership, by=by)
+    bump(record)
+    return membership

@@ -41,6 +41,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "memberships": selectors.memberships_of(user=cast(User, request.user)),
             "can_edit_content": bool(roles & CMS_ROLES),
             "is_administrator": Role.ADMINISTRATOR in roles,
+            "can_read_audit": bool(roles & {Role.ADMINISTRATOR, Role.COORDINATOR}),
         },
     )
 

@@ -414,18 +414,25 @@ def verification_state(*, max_entries: int = VIEWER_VERIFY_MAX_ENTRIES) -> Verif
     head = _read_head()
     head_seq = head.seq if head is not None else 0
     anchor_seq = anchor.seq if anchor is not None else 0
-    common = {
-        "head_seq": head_seq,
-        "checkpoint_seq": anchor.seq if anchor is not None else None,
-        "checkpoint_at": anchor.at if anchor is not None else "",
-        "forged_lines": forged,
-    }
+    checkpoint_seq = anchor.seq if anchor is not None else None
+    checkpoint_at = anchor.at if anchor is not None else ""
+
+    def state(name: str, problems: list[str]) -> VerificationState:
+        return VerificationState(
+            state=name,
+            head_seq=head_seq,
+            checkpoint_seq=checkpoint_seq,
+            checkpoint_at=checkpoint_at,
+            problems=problems,
+            forged_lines=forged,
+        )
+
     if head_seq - anchor_seq > max_entries:
-        return VerificationState(state="unchecked", problems=[], **common)
+        return state("unchecked", [])
     tail = chain_tail_from(
         seq=anchor_seq, entry_hash=anchor.entry_hash if anchor is not None else GENESIS_HASH
     )
     problems = list(tail.problems[:20])
     if forged:
         problems.append(f"{forged} checkpoint line(s) do not carry a valid signature")
-    return VerificationState(state="broken" if problems else "intact", problems=problems, **common)
+    return state("broken" if problems else "intact", problems)

@@ -88,7 +88,7 @@ def _flag(entry: AuditEntry) -> str:
 
 @audit_staff
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered entries as CSV (formula-safe, streamed); the export is audited first."""
     user = staff_user(request)
     form = AuditFilterForm(request.GET if request.GET else None)

@@ -14,3 +14,11 @@ def refresh_alerts() -> None:
     (a failed e-mail is logged and retried at the next run)."""
     services.alerts_refresh()
     services.alerts_notify()
+
+
+@task()
+def notify_break_glass(*, grant_id: int) -> None:
+    """E-mail every coordinator, each in their language, that a break-glass read happened:
+    the case reference, who, until when and the review page; never the reason (it may name
+    people). Safe to run twice (at worst, twice)."""
+    services.break_glass_notify(grant_id=grant_id)

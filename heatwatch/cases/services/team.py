@@ -297,7 +297,15 @@ def break_glass(*, case: Case, by: User, reason: str) -> BreakGlass:
     # The free-text reason may name people: the audit entry points to the grant instead.
     audit_log(action=Action.BREAK_GLASS, actor=by, obj=case, reason=f"break-glass {grant.pk}")
     _event(case, "break_glass", f"Break-glass read by {by}", by)
+    _notify_break_glass_on_commit(grant.pk)
     return grant
+
+
+def _notify_break_glass_on_commit(grant_id: int) -> None:
+    # The coordinators are told at once, not only on the dashboard (issue 19).
+    from heatwatch.cases.tasks import notify_break_glass
+
+    transaction.on_commit(lambda: notify_break_glass.enqueue(grant_id=grant_id))
 
 
 class UnknownCaseReference(CaseError):
@@ -331,3 +339,33 @@ def break_glass_review(*, grant: BreakGlass, by: User) -> BreakGlass:
         grant.save(update_fields=["reviewed_at", "reviewed_by"])
         audit_log(action=Action.UPDATE, actor=by, obj=grant, fields=["reviewed_at"])
     return grant
+
+
+def break_glass_notify(*, grant_id: int) -> int:
+    """Tell every coordinator (each in their language) of a break-glass read: reference, who,
+    until when and where to review it; never the reason. How many e-mails were sent."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from heatwatch.accounts.mail import send_to_users
+    from heatwatch.accounts.models import Role
+    from heatwatch.accounts.selectors import users_with_role
+    from heatwatch.lib.links import absolute_url
+
+    grant = BreakGlass.objects.filter(pk=grant_id).select_related("case", "user").first()
+    if grant is None:
+        return 0
+    return send_to_users(
+        users=users_with_role(role=Role.COORDINATOR).exclude(pk=grant.user_id),
+        subject=gettext_lazy("[{program}] Break-glass read of case {reference}"),
+        body=gettext_lazy(
+            "{user} opened case {reference} with break-glass access (outside the care team), "
+            "readable until {until}.\n\nReview the reason on the case dashboard:\n{url}\n"
+        ),
+        context={
+            "reference": grant.case.reference,
+            "user": grant.user.get_username(),
+            "until": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M"),
+            "url": absolute_url(reverse("cases:dashboard")),
+        },
+    )

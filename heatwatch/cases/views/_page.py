@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from heatwatch.accounts.models import Role
-from heatwatch.accounts.permissions import role_required
+from heatwatch.accounts.permissions import has_role, role_required
 from heatwatch.cases import forms as record_forms
 from heatwatch.cases import models as records
 from heatwatch.cases import selectors, services
@@ -97,8 +97,14 @@ def _detail(request: HttpRequest, case: Case, *, status: int = 200, **forms: For
 
 @case_staff
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One case, in full (audited)."""
-    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    """One case, in full (audited). An outsider allowed to break glass gets the same 404 for
+    a case that exists and one that does not, with the offer of emergency access."""
+    try:
+        case = selectors.case_get_for_user(user=request.user, pk=pk)
+    except Http404:
+        if not has_role(request.user, *BREAK_GLASS_ROLES):
+            raise
+        return render(request, "cases/not_found_break_glass.html", status=404)
     return _detail(request, case)
 
 

@@ -337,7 +337,9 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Open a case outside one's care teams, with a reason (audited, reviewed)."""
     user = staff_user(request)
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(
+        request.POST or None, initial={"reference": request.GET.get("reference", "")[:20]}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.break_glass_by_reference(
