@@ -33,6 +33,7 @@ INPUT_COLUMNS = (
     "postcode",
     "phone",
     "source",
+    "age",  # optional: an approximate age in years, as of today, for a record without a dob
 )
 DEFAULT_THRESHOLD = 0.5
 # Below this many records EM has too little to learn from: the shipped model is used instead.
@@ -148,6 +149,10 @@ def read_records(path: Path, *, on_error: ErrorFn) -> Records:
             except ValueError:
                 problem("dob is not a date in YYYY-MM-DD form; line skipped")
                 continue
+            age_text = value.get("age", "")
+            if age_text and not age_text.isdigit():
+                problem("age is not a whole number of years; line skipped")
+                continue
             seen.add(record_id)
             records.ids.append(record_id)
             records.features.append(
@@ -160,6 +165,7 @@ def read_records(path: Path, *, on_error: ErrorFn) -> Records:
                     city=value.get("city", ""),
                     postcode=value.get("postcode", ""),
                     phone=value.get("phone", ""),
+                    age=int(age_text) if age_text else None,
                 )
             )
     return records

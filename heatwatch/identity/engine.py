@@ -49,6 +49,7 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "dob": (
         "missing",
         "different",
+        "approximate age fits",
         "within 30 days",
         "year off by one",
         "one digit wrong or transposed",
@@ -75,7 +76,7 @@ _BITS = 3  # every comparison has at most 8 levels
 _TF_CLIP = (-6.0, 8.0)  # bits: a very common or very rare name moves the score this much at most
 DEFAULT_MAX_BLOCK = 1000
 # Blocks of keys without a date grow with the number of records ("Maria Garcia"): cap them lower.
-BLOCK_CAPS = {"nf": 50, "sw": 50, "fm": 200, "nm": 200}
+BLOCK_CAPS = {"nf": 50, "sw": 50, "fm": 200, "nm": 200, "ny": 200, "nc": 100}
 
 
 class Vocabulary:
@@ -161,6 +162,10 @@ class Table:
         self.month = np.array([int(f.dob[5:7]) if f.dob else 0 for f in features], dtype=np.int64)
         self.day = np.array([int(f.dob[8:10]) if f.dob else 0 for f in features], dtype=np.int64)
         self.dob_digits = np.array([f.dob.replace("-", "") for f in features], dtype=object)
+        # Birth years allowed: the year of the date of birth, or an approximate age's range.
+        spans = [f.birth_years() for f in features]
+        self.year_lo = np.array([r.start if len(r) else 0 for r in spans], dtype=np.int64)
+        self.year_hi = np.array([r.stop - 1 if len(r) else 0 for r in spans], dtype=np.int64)
         self.ordinal = _ordinals(self.year, self.month, self.day)
         self.sex_code = voc.codes(f.sex for f in features)
         self.city = np.array([f.city for f in features], dtype=object)
@@ -397,14 +402,22 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
     d_osa[d_need] = _osa(left.dob_digits[li[d_need]], right.dob_digits[ri[d_need]])
     d_year = (ml == mr) & (dl == dr) & (np.abs(yl - yr) == 1)
     d_days = np.abs(left.ordinal[li] - right.ordinal[ri]) <= 30
+    # An approximate age on either side (no date there): does its range of birth years meet
+    # the other side's date or range?
+    al, ah = left.year_lo[li], left.year_hi[li]
+    bl, bh = right.year_lo[ri], right.year_hi[ri]
+    a_known = (al > 0) & (bl > 0)
+    a_fits = a_known & (al <= bh) & (bl <= ah)
     out[:, 2] = _select(
         [
-            (d_null, 0),
-            (d_exact, 6),
-            (d_swap, 5),
-            (d_osa == 1, 4),
-            (d_year, 3),
-            (d_days, 2),
+            (d_null & ~a_known, 0),
+            (d_null & a_fits, 2),
+            (d_null, 1),
+            (d_exact, 7),
+            (d_swap, 6),
+            (d_osa == 1, 5),
+            (d_year, 4),
+            (d_days, 3),
         ],
         1,
         n,
@@ -875,6 +888,41 @@ def _sampled_pairs_on(
     )
 
 
+_AGE_FITS = COMPARISONS["dob"].index("approximate age fits")
+
+
+def _age_fit_m(
+    left: Table,
+    right: Table,
+    m_dob: list[float],
+    u_dob: list[float],
+    *,
+    rng: np.random.Generator,
+    sample: int = 200_000,
+) -> list[float]:
+    """m of "approximate age fits", which EM cannot learn (records with only an age are too
+    few in its training pairs): a youth's own records always fit their age range, while two
+    random records fit with probability ``q`` (measured on random pairs where one side has an
+    age), so m/u = 1/q. The other levels keep their shares of what is left."""
+    li = rng.integers(0, left.n, sample)
+    ri = rng.integers(0, right.n, sample)
+    no_date = (left.year[li] == 0) | (right.year[ri] == 0)
+    known = no_date & (left.year_lo[li] > 0) & (right.year_lo[ri] > 0)
+    fits = known & (left.year_lo[li] <= right.year_hi[ri]) & (right.year_lo[ri] <= left.year_hi[li])
+    if known.sum() < 20:
+        q = 0.5  # too few ages to measure: a weak agreement (1 bit)
+    else:
+        q = max(float(fits.sum()) / float(known.sum()), 1e-3)
+    target = min(u_dob[_AGE_FITS] / q, 0.5)
+    rest = sum(v for i, v in enumerate(m_dob) if i not in (0, _AGE_FITS))
+    out = [0.0] * len(m_dob)
+    for i, v in enumerate(m_dob):
+        if i not in (0, _AGE_FITS):
+            out[i] = v / rest * (1 - target) if rest > 0 else 0.0
+    out[_AGE_FITS] = target
+    return out
+
+
 def train(
     left: Table,
     right: Table,
@@ -931,6 +979,7 @@ def train(
     m: dict[str, list[float]] = {}
     for name in NAMES:
         m[name] = m_b[name] if name in skip_a else m_a[name]
+    m["dob"] = _age_fit_m(left, right, m["dob"], u["dob"], rng=rng)
     dob_present = float(np.mean(left.year > 0) * np.mean(right.year > 0))
     dob_exact = m["dob"][-1] * dob_present
     matches = lam_a * len(li) / max(dob_exact, 1e-6)

@@ -23,6 +23,19 @@ class LookupForm(forms.Form):
         help_text=_("YYYY-MM-DD"),
         input_formats=["%Y-%m-%d"],
     )
+    age = forms.IntegerField(
+        label=_("Approximate age"),
+        min_value=0,
+        max_value=30,
+        required=False,
+        help_text=_("In years, when the date of birth is not known."),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        required=False,
+        choices=[("", _("Not known")), ("F", _("Female")), ("M", _("Male"))],
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
 

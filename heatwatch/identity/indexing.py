@@ -39,6 +39,10 @@ class IdentityInput:
     source: str = ""
     source_record_id: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # An approximate age in years ("about 15"), when the date of birth is not known, as of
+    # ``age_on`` (default: today). Matched as a range of birth years against dates of birth.
+    age: int | None = None
+    age_on: datetime.date | None = None
 
     def features(self) -> Features:
         """The normalised form matching compares."""
@@ -51,6 +55,8 @@ class IdentityInput:
             city=self.city,
             postcode=self.postcode,
             phone=self.phone,
+            age=self.age,
+            age_on=self.age_on,
         )
 
 

@@ -130,10 +130,24 @@ class Features:
     postcode: str = ""
     phone: str = ""
     extra_given: tuple[str, ...] = field(default=())
+    # Birth years (first, last) an approximate age allows, when there is no date of birth.
+    years: tuple[int, ...] = ()
+
+    def birth_years(self) -> range:
+        """The birth years this record allows: the year of the date of birth, or the range of
+        the approximate age; empty when neither is known."""
+        if self.dob:
+            year = int(self.dob[:4])
+            return range(year, year + 1)
+        if len(self.years) == 2:
+            return range(self.years[0], self.years[1] + 1)
+        return range(0)
 
     def to_compact(self) -> dict[str, object]:
         """A small JSON-able dict (stored encrypted beside the record)."""
+        extra: dict[str, object] = {"y": list(self.years)} if self.years else {}
         return {
+            **extra,
             "g": self.given,
             "f": self.family,
             "ft": list(self.family_tokens),
@@ -169,6 +183,7 @@ class Features:
             postcode=text("p"),
             phone=text("t"),
             extra_given=items("x"),
+            years=tuple(int(v) for v in items("y") if v.lstrip("-").isdigit())[:2],
         )
 
 
@@ -182,8 +197,14 @@ def features_of(
     city: str = "",
     postcode: str = "",
     phone: str = "",
+    age: int | str | None = None,
+    age_on: datetime.date | None = None,
 ) -> Features:
-    """Normalise raw field values into :class:`Features` (``aliases`` ``;``-separated or a list)."""
+    """Normalise raw field values into :class:`Features` (``aliases`` ``;``-separated or a list).
+
+    ``age`` is an approximate age in years ("about 15") as of ``age_on`` (default today), used
+    only when there is no date of birth: it becomes a range of birth years (see
+    :func:`birth_year_range`)."""
     given_tokens = name_tokens(given_name)
     alias_list = aliases.split(";") if isinstance(aliases, str) else list(aliases)
     alias_tokens: list[str] = []
@@ -198,7 +219,11 @@ def features_of(
         dob_text = parsed.isoformat() if parsed else ""
     else:
         dob_text = ""
+    if isinstance(age, str):
+        age = int(age) if age.strip().isdigit() else None
+    years = birth_year_range(age, age_on) if age is not None and not dob_text else ()
     return Features(
+        years=years,
         given=given_tokens[0] if given_tokens else "",
         family=family_key(family_name),
         family_tokens=tuple(name_tokens(family_name)),
@@ -212,6 +237,27 @@ def features_of(
     )
 
 
+MAX_AGE = 30  # an approximate age above this is not a youth's: ignored
+
+
+def birth_year_range(age: int, on: datetime.date | None = None) -> tuple[int, ...]:
+    """The birth years an approximate age allows, as (first, last).
+
+    Someone aged A on a date was born in that year minus A or minus A + 1; "about" adds a
+    year either side, as officers' estimates are seldom better (docs/identity.md)."""
+    if age < 0 or age > MAX_AGE:
+        return ()
+    year = (on or datetime.date.today()).year  # noqa: DTZ011 - a calendar year, no clock time
+    return (year - age - 2, year - age + 1)
+
+
+# Name form with sex and birth year, and name form with sex and city: the keys of sparse records
+# ("Sunny, about 15, female, Bayview"). ``ny`` is kept by every record with a sex and a birth
+# year (one per form, or one per year of an approximate age); ``nc`` only by records without a
+# date of birth, as the others meet on ``ny``.
+STREET_KEYS = ("ny", "nc")
+
+
 def blocking_keys(features: Features) -> set[str]:
     """The blocking keys of a record: two records are compared when they share one.
 
@@ -219,9 +265,11 @@ def blocking_keys(features: Features) -> set[str]:
     docs/identity.md, "Blocking"): a name form with the date of birth, the family name with the
     date of birth, a name form with the sound of the family name, the phone, the date of birth
     with the postcode, and the sound of the family name with the day and month in either order
-    (a year off by one or a day/month swap), a name form with the day and month, and the sounds
-    of the two names in either order. Keys without a date (``nf``, ``sw``) find records whose
-    date is missing; their blocks are capped smaller (engine.BLOCK_CAPS).
+    (a year off by one or a day/month swap), a name form with the day and month, the sounds
+    of the two names in either order, and for street names and sparse intakes a name form with
+    the sex and the birth year (or the years of an approximate age) and, without a date of
+    birth, with the sex and the city. Keys without a date (``nf``, ``sw``, ``nc``) find records
+    whose date is missing; their blocks are capped smaller (engine.BLOCK_CAPS).
     """
     keys: set[str] = set()
     name_forms: set[str] = set()
@@ -253,4 +301,22 @@ def blocking_keys(features: Features) -> set[str]:
             keys.add("sw|" + "|".join(sorted((given_sound, sound))))
     if features.phone:
         keys.add(f"ph|{features.phone}")
+    # Street names and sparse intakes: a record without a family name or a date of birth keys
+    # every name form; a full record only its aliases (its street names), so that the common
+    # given names of full records (which meet on the keys above) do not flood these blocks.
+    sparse = not features.family or not dob
+    if features.sex:
+        street_forms: set[str] = set()
+        for token in (
+            (features.given, *features.extra_given, *features.aliases)
+            if sparse
+            else features.aliases
+        ):
+            street_forms.update(canonical_forms(token))
+        for year in features.birth_years():
+            for form in street_forms:
+                keys.add(f"ny|{form}|{features.sex}|{year}")
+        if not dob and features.city:
+            for form in street_forms:
+                keys.add(f"nc|{form}|{features.sex}|{features.city}")
     return keys

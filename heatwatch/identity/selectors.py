@@ -277,9 +277,10 @@ def person_duplicates(*, person: Person, limit: int = 10) -> list[Candidate]:
     """Other people who may be the same youth as ``person``, most probable first."""
     best: dict[int, Candidate] = {}
     for record in person_records(person=person):
-        for candidate in find_candidates(
-            input_of(record), limit=limit, exclude_person_ids=[person.pk]
-        ):
+        # The stored features, not input_of(record): they keep an approximate age.
+        for candidate in lookup_scored(
+            _features_of(record.features), limit=limit, exclude_person_ids=[person.pk]
+        ).candidates:
             current = best.get(candidate.person_id)
             if current is None or candidate.probability > current.probability:
                 best[candidate.person_id] = candidate

@@ -29,6 +29,7 @@ COLUMNS = (
     "postcode",
     "phone",
     "source",
+    "age",
 )
 
 FEMALE = (
@@ -201,10 +202,82 @@ def _dob_error(rng: random.Random, dob: datetime.date) -> str:
         return text
 
 
+# The hard cases, each written on purpose in a small share of records (docs/identity.md,
+# "Recall on messy records"); ``make_record`` names the one it wrote, for per-pattern figures.
+PATTERNS = {
+    "swap_typo": 0.015,  # given and family name swapped, and a typo
+    "typos_no_dob": 0.015,  # a typo in both names, no date of birth
+    "nickname_typo": 0.02,  # a nickname with a typo
+    "street_phone": 0.015,  # a street name and a shared phone, nothing else
+    "street_age": 0.02,  # a street name, an approximate age, sex and city (an officer's note)
+}
+SIBLINGS = 0.03  # share of youths with a sibling or twin: same family name, phone and address
+
+
+def _age(dob: datetime.date, rng: random.Random) -> int:
+    # Counted from today, as the batch reader counts an "age" column (batch.read_records).
+    today = datetime.date.today()  # noqa: DTZ011 - a calendar day, no time zone involved
+    years = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    return years + rng.choice((-1, 0, 0, 0, 1))  # "about 15"
+
+
+def _pattern_record(
+    rng: random.Random,
+    youth: Youth,
+    record_id: str,
+    pattern: str,
+    nicknames: dict[str, list[str]],
+) -> dict[str, str]:
+    city, postcode = youth.place
+    row = {
+        "record_id": record_id,
+        "given_name": youth.given,
+        "family_name": youth.family,
+        "aliases": "",
+        "dob": youth.dob.isoformat(),
+        "sex": youth.sex,
+        "city": city,
+        "postcode": postcode,
+        "phone": "",
+        "source": rng.choice(SOURCES),
+        "age": "",
+    }
+    street = youth.aliases[0] if youth.aliases else youth.given
+    if pattern == "swap_typo":
+        row["given_name"] = _typo(rng, youth.family.split(" ")[0].lower()).title()
+        row["family_name"] = youth.given
+    elif pattern == "typos_no_dob":
+        row["given_name"] = _typo(rng, youth.given.lower()).capitalize()
+        row["family_name"] = _typo(rng, youth.family.lower()).title()
+        row["dob"] = ""
+    elif pattern == "nickname_typo":
+        short = nicknames.get(youth.given.lower(), [])
+        base = rng.choice(short) if short else youth.given.lower()
+        row["given_name"] = _typo(rng, base).capitalize()
+    elif pattern == "street_phone":
+        row.update(given_name=street, family_name="", dob="", sex="", city="", postcode="")
+        row["phone"] = youth.phone
+    elif pattern == "street_age":
+        row.update(given_name=street, family_name="", dob="", postcode="")
+        row["age"] = str(_age(youth.dob, rng))
+    return row
+
+
 def make_record(
     rng: random.Random, youth: Youth, record_id: str, nicknames: dict[str, list[str]]
 ) -> dict[str, str]:
     """One agency's record of ``youth``, with realistic errors."""
+    return _make_record(rng, youth, record_id, nicknames)[0]
+
+
+def _make_record(
+    rng: random.Random, youth: Youth, record_id: str, nicknames: dict[str, list[str]]
+) -> tuple[dict[str, str], str]:
+    r = rng.random()
+    for pattern, share in PATTERNS.items():
+        if r < share:
+            return _pattern_record(rng, youth, record_id, pattern, nicknames), pattern
+        r -= share
     given = youth.given
     family = youth.family
     r = rng.random()
@@ -263,11 +336,33 @@ def make_record(
         "postcode": postcode,
         "phone": phone,
         "source": rng.choice(SOURCES),
-    }
+        "age": "",
+    }, ""
 
 
 def generate(n: int, *, seed: int = 1) -> Iterator[tuple[dict[str, str], int]]:
     """Yield ``n`` records with the cluster (youth) each belongs to, in random order."""
+    for row, cluster, _ in generate_tagged(n, seed=seed):
+        yield row, cluster
+
+
+def _sibling(rng: random.Random, youth: Youth, cluster: int) -> Youth:
+    """Another youth of the same family: same family name, phone and address; a twin (same
+    date of birth) one time in four."""
+    other = make_youth(rng, cluster)
+    other.family, other.phone, other.place = youth.family, youth.phone, youth.place
+    if rng.random() < 0.25:
+        other.dob = youth.dob
+    else:
+        other.dob = youth.dob + datetime.timedelta(
+            days=rng.choice((-1, 1)) * rng.randint(300, 1500)
+        )
+    return other
+
+
+def generate_tagged(n: int, *, seed: int = 1) -> Iterator[tuple[dict[str, str], int, str]]:
+    """:func:`generate` with the hard pattern each record was written with ("" for none;
+    "sibling" for a youth who has a sibling in the file)."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     nicknames = _nicknames_by_name()
     pending: list[tuple[Youth, int]] = []
@@ -275,15 +370,24 @@ def generate(n: int, *, seed: int = 1) -> Iterator[tuple[dict[str, str], int]]:
     produced = 0
     sizes = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5)
     # Records of one youth are spread out in the output, as they are across agencies.
-    window: list[tuple[dict[str, str], int]] = []
+    window: list[tuple[dict[str, str], int, str]] = []
+    siblings: set[int] = set()
     while produced < n:
         cluster += 1
         youth = make_youth(rng, cluster)
         pending.append((youth, rng.choice(sizes)))
-        youth, size = pending.pop()
-        for _ in range(min(size, n - produced)):
-            produced += 1
-            window.append((make_record(rng, youth, f"r{produced}", nicknames), youth.cluster))
+        if rng.random() < SIBLINGS:
+            cluster += 1
+            pending.append((_sibling(rng, youth, cluster), rng.choice(sizes)))
+            siblings.update((cluster - 1, cluster))
+        while pending and produced < n:
+            youth, size = pending.pop()
+            for _ in range(min(size, n - produced)):
+                produced += 1
+                row, pattern = _make_record(rng, youth, f"r{produced}", nicknames)
+                if not pattern and youth.cluster in siblings:
+                    pattern = "sibling"
+                window.append((row, youth.cluster, pattern))
         if len(window) >= 5000:
             rng.shuffle(window)
             yield from window[:2500]
@@ -292,23 +396,35 @@ def generate(n: int, *, seed: int = 1) -> Iterator[tuple[dict[str, str], int]]:
     yield from window
 
 
-def write(n: int, *, seed: int, records: Path, truth: Path | None) -> int:
-    """Write ``n`` records (and the truth: ``record_id,cluster_id``) as CSV; return n."""
+def write(
+    n: int, *, seed: int, records: Path, truth: Path | None, patterns: Path | None = None
+) -> int:
+    """Write ``n`` records (and the truth: ``record_id,cluster_id``) as CSV; return n.
+    ``patterns`` gets ``record_id,pattern`` for the records written with a hard pattern."""
     count = 0
     with records.open("w", newline="", encoding="utf-8") as out:
         writer = csvsafe.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
         truth_file = truth.open("w", newline="", encoding="utf-8") if truth else None
+        pattern_file = None
         try:
             truth_writer = csvsafe.writer(truth_file) if truth_file else None
             if truth_writer:
                 truth_writer.writerow(["record_id", "cluster_id"])
-            for row, cluster in generate(n, seed=seed):
+            pattern_file = patterns.open("w", newline="", encoding="utf-8") if patterns else None
+            pattern_writer = csvsafe.writer(pattern_file) if pattern_file else None
+            if pattern_writer:
+                pattern_writer.writerow(["record_id", "pattern"])
+            for row, cluster, pattern in generate_tagged(n, seed=seed):
                 writer.writerow(row)
                 if truth_writer:
                     truth_writer.writerow([row["record_id"], f"y{cluster}"])
+                if pattern_writer and pattern:
+                    pattern_writer.writerow([row["record_id"], pattern])
                 count += 1
         finally:
             if truth_file:
                 truth_file.close()
+            if pattern_file:
+                pattern_file.close()
     return count

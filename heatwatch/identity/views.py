@@ -43,6 +43,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
             family_name=data["family_name"],
             aliases=tuple(a for a in data["aliases"].split(";") if a.strip()),
             dob=data["dob"],
+            age=data["age"],
+            sex=data["sex"],
+            city=data["city"],
             phone=data["phone"],
             postcode=data["postcode"],
         )

@@ -40,7 +40,8 @@ def test_synth_writes_records_and_truth(synthetic):
     records, truth = synthetic
     rows = list(csv.DictReader(records.open()))
     assert len(rows) == 1500
-    assert list(rows[0]) == HEADER.strip().split(",")
+    assert list(rows[0]) == [*HEADER.strip().split(","), "age"]  # the optional column last
+    assert any(r["age"] for r in rows)  # sparse intakes with an approximate age
     clusters = {r["cluster_id"] for r in csv.DictReader(truth.open())}
     assert 500 < len(clusters) < 1500  # most youths have several records
     assert any(r["aliases"] for r in rows)

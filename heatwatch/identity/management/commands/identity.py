@@ -67,6 +67,9 @@ class Command(BaseCommand):
         p.add_argument("--output", "-o", type=Path, default=Path("identity-synth.csv"))
         p.add_argument("--truth", type=Path, help="default: OUTPUT with -truth before .csv")
         p.add_argument("--seed", type=int, default=1)
+        p.add_argument(
+            "--patterns", type=Path, help="also write record_id,pattern of the hard cases"
+        )
         p = sub.add_parser(
             "train",
             help="fit the model (EM) on a file and/or refine it with the reviewed pairs; save it",
@@ -181,7 +184,13 @@ class Command(BaseCommand):
             raise CommandError("--n must be at least 1")
         output: Path = options["output"]
         truth: Path = options["truth"] or output.with_name(output.stem + "-truth.csv")
-        count = synth.write(options["n"], seed=options["seed"], records=output, truth=truth)
+        count = synth.write(
+            options["n"],
+            seed=options["seed"],
+            records=output,
+            truth=truth,
+            patterns=options["patterns"],
+        )
         self.stdout.write(f"{count} synthetic records written to {output}, truth to {truth}")
 
     def _train(self, options: dict[str, Any]) -> None:
