@@ -38,8 +38,8 @@ class TableOut(Schema):
 
 
 class SnapshotOut(Schema):
-    id: int
-    as_of: datetime
+    id: int | None
+    as_of: datetime | None
     published_at: datetime | None
     note: str
     threshold: int
@@ -71,7 +71,10 @@ def _table(t: selectors.DisplayTable) -> TableOut:
 def _snapshot() -> tuple[SnapshotOut, list[selectors.DisplayTable]]:
     snapshot = selectors.latest_published()
     if snapshot is None:
-        raise Http404
+        # Before the first publication: no figures, and no snapshot to name.
+        return SnapshotOut(
+            id=None, as_of=None, published_at=None, note=NOTE, threshold=11, tables=[]
+        ), []
     shown = selectors.display_tables(snapshot=snapshot)
     out = SnapshotOut(
         id=snapshot.pk,
@@ -86,9 +89,9 @@ def _snapshot() -> tuple[SnapshotOut, list[selectors.DisplayTable]]:
 
 @router.get(
     "/snapshot",
-    response={200: SnapshotOut, **errors(404)},
+    response={200: SnapshotOut},
     auth=None,
-    summary="The published statistics (every table of the data page)",
+    summary="The published statistics (every table of the data page; none before the first)",
 )
 def snapshot(request: HttpRequest) -> SnapshotOut:
     return _snapshot()[0]

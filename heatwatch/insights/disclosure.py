@@ -141,6 +141,44 @@ def _system(problem: Problem) -> _System:
     return _System(ids, index, values, a_eq, a_ub, np.array(h, dtype=float))
 
 
+def components(problem: Problem) -> list[list[str]]:
+    """The variables in groups that no relation or pair connects: an attacker's programme for
+    one variable needs only its group (each year's tables are one group, say), which keeps
+    every programme small."""
+    parent = {name: name for name in problem.vars}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    for rel in problem.relations:
+        for part in rel.parts:
+            union(rel.total, part)
+    for a, b in problem.pairs:
+        union(a, b)
+    groups: dict[str, list[str]] = {}
+    for name in problem.vars:
+        groups.setdefault(find(name), []).append(name)
+    return list(groups.values())
+
+
+def _sub(problem: Problem, names: list[str]) -> Problem:
+    keep = set(names)
+    return Problem(
+        vars={n: problem.vars[n] for n in names},
+        relations=[r for r in problem.relations if r.total in keep],
+        pairs=[(a, b) for a, b in problem.pairs if a in keep],
+        cheaper=frozenset(n for n in problem.cheaper if n in keep),
+    )
+
+
 @dataclass(frozen=True)
 class Requirement:
     """``max coeffs·z >= threshold`` where z is each variable's distance from its true value."""
@@ -236,6 +274,7 @@ class Outcome:
     primary: set[str]
     rounds: int
     cuts: int
+    report: Report | None = None  # the integer attacker's, on the chosen pattern
 
 
 def _weights(problem: Problem, open_ids: list[str]) -> np.ndarray:
@@ -273,13 +312,18 @@ def _primary(problem: Problem) -> set[str]:
 def protect(problem: Problem, *, max_rounds: int = 400) -> Outcome:
     """Decide which open variables to suppress so that the whole record meets the rule."""
     primary = _primary(problem)
-    system = _system(problem)
-    n = len(system.ids)
-    open_ids = [name for name in system.ids if problem.vars[name].state == OPEN]
+    groups = components(problem)
+    group_of = {name: i for i, names in enumerate(groups) for name in names}
+    systems: dict[int, _System] = {}
+
+    def system_of(name: str) -> _System:
+        i = group_of[name]
+        if i not in systems:
+            systems[i] = _system(_sub(problem, groups[i]))
+        return systems[i]
+
+    open_ids = [name for name in problem.vars if problem.vars[name].state == OPEN]
     open_pos = {name: i for i, name in enumerate(open_ids)}
-    fixed_y = np.array(
-        [1.0 if problem.vars[name].state == SUPPRESSED else 0.0 for name in system.ids]
-    )
     weights = _weights(problem, open_ids)
     lower = np.array([1.0 if name in primary else 0.0 for name in open_ids])
     cut_rows: list[np.ndarray] = []  # over open variables
@@ -315,22 +359,30 @@ def protect(problem: Problem, *, max_rounds: int = 400) -> Outcome:
         if rounds > max_rounds:
             raise DisclosureError("no suppression pattern found within the round limit")
         y_open = _solve_master(weights, lower, cut_rows, cut_rhs)
-        y = fixed_y.copy()
-        for name, i in open_pos.items():
-            y[system.index[name]] = y_open[i]
-        suppressed = {system.ids[j] for j in range(n) if y[j] > 0.5}
+        suppressed = {
+            name
+            for name, var in problem.vars.items()
+            if var.state == SUPPRESSED or (name in open_pos and y_open[open_pos[name]] > 0.5)
+        }
         reqs = _requirements(problem, suppressed) + [
             Requirement(((g, 1.0),), 1.0, f"{g} is not pinned") for g in sorted(guards)
         ]
         added = 0
         for req in reqs:
+            system = system_of(req.coeffs[0][0])
+            y = np.array([1.0 if name in suppressed else 0.0 for name in system.ids])
             c = _dense(system, req.coeffs)
             best, res = _lp_max(system, c, y)
             if best >= req.threshold - _EPS:
                 continue
             g, rhs = _cut(system, c, res, req.threshold)
-            row = np.array([g[system.index[name]] for name in open_ids])
-            const = float(sum(g[j] for j in range(n) if fixed_y[j] > 0.5))
+            row = np.zeros(len(open_ids))
+            const = 0.0
+            for j, name in enumerate(system.ids):
+                if name in open_pos:
+                    row[open_pos[name]] = g[j]
+                elif problem.vars[name].state == SUPPRESSED:
+                    const += float(g[j])
             rhs -= const
             if rhs <= _EPS or float(row @ y_open) >= rhs - _EPS:
                 row, rhs = _no_good(open_ids, y_open)
@@ -347,7 +399,11 @@ def protect(problem: Problem, *, max_rounds: int = 400) -> Outcome:
         failures = check(pattern, report)
         if not failures:
             return Outcome(
-                suppressed=suppressed, primary=primary, rounds=rounds, cuts=len(cut_rows)
+                suppressed=suppressed,
+                primary=primary,
+                rounds=rounds,
+                cuts=len(cut_rows),
+                report=report,
             )
         new_guards = {f.var for f in failures if f.kind == "pinned" and f.var not in guards}
         if new_guards:
@@ -423,6 +479,24 @@ def attack(problem: Problem, *, extra_guards: Iterable[str] = ()) -> Report:
     del extra_guards  # every suppressed variable is bounded anyway
     if any(v.state == OPEN for v in problem.vars.values()):
         raise DisclosureError("the attacker needs every variable decided")
+    cells: dict[str, Interval] = {}
+    pairs: dict[tuple[str, str], Interval] = {}
+    for names in components(problem):
+        sub = _sub(problem, names)
+        if not sub.pairs and all(v.state == PUBLISHED for v in sub.vars.values()):
+            continue
+        if len(names) == 1 and not sub.relations:
+            only = sub.vars[names[0]]
+            if only.state == SUPPRESSED:  # nothing links it: anything from 0 to BOUND
+                cells[only.id] = Interval(0, BOUND, only.value)
+            continue
+        part = _attack_group(sub)
+        cells.update(part.cells)
+        pairs.update(part.pairs)
+    return Report(cells=cells, pairs=pairs)
+
+
+def _attack_group(problem: Problem) -> Report:
     system = _system(problem)
     n = len(system.ids)
     suppressed = np.array(

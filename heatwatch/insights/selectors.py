@@ -161,9 +161,12 @@ def chart_svg(*, snapshot_id: int, table: str, language: str) -> str:
     return svg
 
 
+CSV_HEADER: list[object] = ["table", "year", "category", "value", "percent_of_year_total"]
+
+
 def csv_rows(*, snapshot: Snapshot) -> list[list[object]]:
     """Every published figure of the snapshot, one per line (suppressed: "<11")."""
-    rows: list[list[object]] = [["table", "year", "category", "value", "percent_of_year_total"]]
+    rows: list[list[object]] = [list(CSV_HEADER)]
     for t in display_tables(snapshot=snapshot):
         for row in t.rows:
             for year, shown in zip(t.columns, row.cells, strict=True):

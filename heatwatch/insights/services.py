@@ -108,8 +108,11 @@ def _published() -> list[Snapshot]:
     )
 
 
-def _report(problem: disclosure.Problem) -> tuple[bool, dict[str, Any]]:
-    report = disclosure.attack(problem)
+def _report(
+    problem: disclosure.Problem, report: disclosure.Report | None = None
+) -> tuple[bool, dict[str, Any]]:
+    if report is None:
+        report = disclosure.attack(problem)
     failures = disclosure.check(problem, report)
     widths = [iv.high - iv.low for iv in report.cells.values()]
     small = [(iv.low, iv.high) for iv in report.cells.values() if disclosure.is_small(iv.true)]
@@ -204,7 +207,7 @@ def snapshot_prepare(*, now: datetime | None = None, by: User | None = None) -> 
             cell.published = vid not in outcome.suppressed
     SnapshotCell.objects.bulk_create(cells, batch_size=1000)
     decided = disclosure.decided(problem, outcome)
-    passed, report = _report(decided)
+    passed, report = _report(decided, outcome.report)
     snapshot.attacker = report
     snapshot.attacker_passed = passed
     snapshot.suppressed = sum(1 for c in cells if not c.published)

@@ -9,9 +9,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,9 +40,19 @@ MAX_DAYS = 3660  # a date range of at most about ten years
 def data_page(request: HttpRequest) -> HttpResponse:
     """The public statistics, from the latest published snapshot (no record is read)."""
     snapshot = selectors.latest_published()
-    context: dict[str, Any] = {"snapshot": snapshot, "tables": []}
+    context: dict[str, Any] = {"snapshot": snapshot, "tables_html": ""}
     if snapshot is not None:
-        context["tables"] = selectors.display_tables(snapshot=snapshot)
+        # A published snapshot never changes: its tables are rendered once per language and
+        # process (the key names the snapshot, so a new publication is never served stale).
+        key = f"insights:data:{snapshot.pk}:{translation.get_language()}"
+        html = cache.get(key)
+        if html is None:
+            html = render_to_string(
+                "insights/_tables.html",
+                {"snapshot": snapshot, "tables": selectors.display_tables(snapshot=snapshot)},
+            )
+            cache.set(key, html, 86400)
+        context["tables_html"] = mark_safe(html)  # noqa: S308 - our own autoescaped template
     return render(request, "insights/data.html", context)
 
 
@@ -54,8 +67,8 @@ def _csv_response(rows: list[list[object]], filename: str) -> HttpResponse:
 @require_GET
 def data_csv(request: HttpRequest) -> HttpResponse:
     snapshot = selectors.latest_published()
-    if snapshot is None:
-        raise Http404
+    if snapshot is None:  # nothing published yet: the header only
+        return _csv_response([selectors.CSV_HEADER], "data.csv")
     return _csv_response(
         selectors.csv_rows(snapshot=snapshot), f"data-{snapshot.as_of:%Y-%m-%d}.csv"
     )

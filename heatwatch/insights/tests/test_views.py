@@ -86,9 +86,16 @@ def test_api_snapshot_matches_page(client, published):
     assert missing.status_code == 404 and "detail" in missing.json()
 
 
-def test_api_without_snapshot_is_json_404(client, db):
+def test_before_the_first_publication_api_and_csv_are_empty(client, db):
     response = client.get("/api/insights/snapshot")
-    assert response.status_code == 404 and "detail" in response.json()
+    assert response.status_code == 200
+    assert response.json()["id"] is None and response.json()["tables"] == []
+    csv_response = client.get("/data/data.csv")
+    assert csv_response.status_code == 200
+    assert (
+        csv_response.content.decode().strip() == "table,year,category,value,percent_of_year_total"
+    )
+    assert client.get("/api/insights/tables/youth").status_code == 404
 
 
 def test_coordinator_publishes_a_draft_audited(personas, login, records):
