@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
 
-from heatwatch.events import services
+from heatwatch.accounts.models import User
+from heatwatch.events import conf, services
 from heatwatch.events.models import (
+    SECTOR_AUDIENCE,
     Audience,
+    Cadence,
+    Confidence,
     DeliveryFormat,
     Event,
     Kind,
@@ -18,6 +24,7 @@ from heatwatch.events.models import (
     Sector,
     Topic,
     TrainingRequest,
+    Usefulness,
 )
 
 LIMITS = services.TEXT_LIMITS
@@ -38,6 +45,18 @@ class RegistrationForm(forms.Form):
     audience = forms.ChoiceField(
         label=_("Which describes you best?"), choices=Audience.choices, initial=Audience.OTHER
     )
+    sector = forms.ChoiceField(
+        label=_("Your sector (optional)"),
+        choices=[("", _("Not given")), *Sector.choices],
+        required=False,
+    )
+    places = forms.IntegerField(
+        label=_("Number of places"),
+        min_value=1,
+        initial=1,
+        required=False,
+        help_text=_("For yourself and colleagues who come with you."),
+    )
     accessibility_needs = forms.CharField(
         label=_("Accessibility needs (optional)"),
         max_length=LIMITS["accessibility_needs"],
@@ -48,6 +67,16 @@ class RegistrationForm(forms.Form):
     # Honeypot: hidden from people, filled by bots (see views.event_detail).
     website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
 
+    def __init__(self, *args: Any, event: Event | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        most = event.max_places if event is not None else 1
+        places = cast(forms.IntegerField, self.fields["places"])
+        places.max_value = most
+        places.validators.append(MaxValueValidator(most))
+        places.widget.attrs["max"] = str(most)
+        if most <= 1:
+            places.widget = forms.HiddenInput()
+
     def to_input(self, *, language: str) -> services.RegistrationInput:
         d = self.cleaned_data
         return services.RegistrationInput(
@@ -55,6 +84,8 @@ class RegistrationForm(forms.Form):
             email=d["email"],
             organisation=d["organisation"],
             audience=d["audience"],
+            sector=d["sector"],
+            places=d["places"] or 1,
             accessibility_needs=d["accessibility_needs"],
             language=language,
         )
@@ -131,6 +162,56 @@ class EventForm(forms.Form):
             "link can register."
         ),
     )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=LIMITS["city"],
+        required=False,
+        help_text=_("For the reports by city."),
+    )
+    presenter_names = forms.CharField(
+        label=_("Presenters"),
+        max_length=LIMITS["presenter_names"],
+        required=False,
+        help_text=_("As shown on the public page."),
+    )
+    presenters = forms.ModelMultipleChoiceField(
+        label=_("Presenters with a staff account"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They see this event's registrations and check people in."),
+    )
+    cancel_cutoff_hours = forms.IntegerField(
+        label=_("Cancelling closes (hours before the start)"),
+        min_value=0,
+        max_value=services.MAX_CUTOFF_HOURS,
+        initial=0,
+        required=False,
+        help_text=_("0: registrants can cancel until the start."),
+    )
+    max_places = forms.IntegerField(
+        label=_("Places one registration may take"), min_value=1, initial=1, required=False
+    )
+    survey_question = forms.CharField(
+        label=_("A question of your own for the follow-up survey (optional)"),
+        max_length=LIMITS["survey_question"],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        presenters = cast(forms.ModelMultipleChoiceField, self.fields["presenters"])
+        presenters.queryset = (
+            User.objects.filter(is_active=True, memberships__is_active=True)
+            .distinct()
+            .order_by("username")
+        )
+        most = cast(forms.IntegerField, self.fields["max_places"])
+        most.max_value = conf.get("HEATWATCH_EVENT_MAX_PLACES")
+        most.validators.append(MaxValueValidator(most.max_value))
+        if kinds is not None:
+            kind = cast(forms.ChoiceField, self.fields["kind"])
+            kind.choices = [(v, label) for v, label in Kind.choices if v in kinds]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -157,6 +238,12 @@ class EventForm(forms.Form):
             registration_opens_at=d["registration_opens_at"],
             registration_closes_at=d["registration_closes_at"],
             is_public=bool(d["is_public"]),
+            city=d["city"],
+            presenter_names=d["presenter_names"],
+            presenter_ids=[u.pk for u in d["presenters"]],
+            cancel_cutoff_hours=d["cancel_cutoff_hours"] or 0,
+            max_places=d["max_places"] or 1,
+            survey_question=d["survey_question"],
         )
 
     @classmethod
@@ -178,6 +265,12 @@ class EventForm(forms.Form):
             "registration_opens_at": event.registration_opens_at,
             "registration_closes_at": event.registration_closes_at,
             "is_public": event.is_public,
+            "city": event.city,
+            "presenter_names": event.presenter_names,
+            "presenters": list(event.presenters.values_list("pk", flat=True)),
+            "cancel_cutoff_hours": event.cancel_cutoff_hours,
+            "max_places": event.max_places,
+            "survey_question": event.survey_question,
         }
 
 
@@ -270,11 +363,26 @@ def accept_initial(request: TrainingRequest) -> dict[str, Any]:
         "version": request.version,
         "kind": Kind.TRAINING,
         "title": _("Training for %(organisation)s") % {"organisation": request.organisation},
-        "description": ", ".join(request.topic_labels()),
         "language": request.language,
         "venue_address": request.location,
         "capacity": request.approximate_size,
         "is_public": False,
+        # The request's sector is the event's audience; who would attend, as typed, is kept
+        # in the description for the coordinator to adjust.
+        "audiences": [SECTOR_AUDIENCE.get(Sector(request.sector), Audience.OTHER).value]
+        if request.sector in Sector.values
+        else [],
+        "description": "\n".join(
+            part
+            for part in (
+                ", ".join(request.topic_labels()),
+                str(_("Who would attend: %(audience)s") % {"audience": request.audience})
+                if request.audience
+                else "",
+            )
+            if part
+        ),
+        "max_places": min(request.approximate_size, conf.get("HEATWATCH_EVENT_MAX_PLACES")),
     }
 
 
@@ -285,3 +393,145 @@ class DeclineForm(forms.Form):
         max_length=RL["decline_reason"],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SeriesForm(EventForm):
+    """Create a series: the first date in the event form, and how the others follow."""
+
+    cadence = forms.ChoiceField(label=_("Dates"), choices=Cadence.choices, widget=forms.RadioSelect)
+    count = forms.IntegerField(
+        label=_("How many weekly dates"),
+        min_value=2,
+        max_value=services.MAX_SERIES_WEEKS,
+        initial=6,
+        required=False,
+        help_text=_("Only for a weekly series; the quarterly series has four dates."),
+    )
+
+
+class SeriesEditForm(forms.Form):
+    """What changes on every date of a series that has not started yet."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=_("Title"), max_length=LIMITS["title"])
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=LIMITS["description"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    venue_address = forms.CharField(
+        label=_("Address"), max_length=LIMITS["venue_address"], required=False
+    )
+    venue_room = forms.CharField(label=_("Room"), max_length=LIMITS["venue_room"], required=False)
+    online_url = forms.URLField(
+        label=_("Online link"),
+        max_length=LIMITS["online_url"],
+        required=False,
+        assume_scheme="https",
+    )
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100_000)
+    start_time = forms.TimeField(
+        label=_("Starts at (time of day)"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Length (minutes)"), min_value=15, max_value=24 * 60
+    )
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    url = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
+    page = forms.ModelChoiceField(
+        label=_("Or a page of the site"),
+        queryset=Page.objects.none(),
+        required=False,
+        empty_label=_("No page"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        page = cast(forms.ModelChoiceField, self.fields["page"])
+        page.queryset = Page.objects.live().filter(depth__gt=1).order_by("title")[:500]
+
+    def to_input(self) -> services.MaterialInput:
+        d = self.cleaned_data
+        return services.MaterialInput(
+            title=d["title"], url=d["url"] or "", page_id=d["page"].pk if d["page"] else None
+        )
+
+
+class WalkInForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=LIMITS["name"])
+    email = forms.EmailField(
+        label=_("E-mail (optional)"),
+        max_length=LIMITS["email"],
+        required=False,
+        help_text=_("For the follow-up survey."),
+    )
+    organisation = forms.CharField(
+        label=_("Organisation (optional)"), max_length=LIMITS["organisation"], required=False
+    )
+    audience = forms.ChoiceField(
+        label=_("Audience"), choices=Audience.choices, initial=Audience.OTHER
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector (optional)"),
+        choices=[("", _("Not given")), *Sector.choices],
+        required=False,
+    )
+
+
+class SurveyForm(forms.Form):
+    usefulness = forms.TypedChoiceField(
+        label=_("How useful was it for your work or your life?"),
+        choices=Usefulness.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    confidence = forms.ChoiceField(
+        label=_("Do you feel more able to recognise the signs of exploitation and to respond?"),
+        choices=Confidence.choices,
+        widget=forms.RadioSelect,
+    )
+    learn_next = forms.CharField(
+        label=_("What would you like to learn next? (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    extra_answer = forms.CharField(
+        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, question: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if question:
+            self.fields["extra_answer"].label = question
+        else:
+            del self.fields["extra_answer"]
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    period = forms.ChoiceField(
+        label=_("By"),
+        choices=[("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
+        initial="quarter",
+    )
+    by = forms.ChoiceField(
+        label=_("People trained by"),
+        choices=[("audience", _("Audience type")), ("sector", _("Sector")), ("city", _("City"))],
+        initial="audience",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end of the range must be after its start."))
+            elif (end - start).days > 366 * 10:
+                self.add_error("end", _("Choose a range of at most ten years."))
+        return data

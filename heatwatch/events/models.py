@@ -9,6 +9,7 @@ first registration.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -49,6 +50,31 @@ class Language(models.TextChoices):
     BOTH = "en-es", _("English and Spanish")
 
 
+class Cadence(models.TextChoices):
+    QUARTERLY = "quarterly", _("The four quarterly dates (every three months)")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class EventSeries(models.Model):
+    """Events created together (the four quarterly coalition dates, a weekly webinar); they
+    can be edited one by one or all at once (``version`` for the edit of all)."""
+
+    title = models.CharField(max_length=200)
+    cadence = models.CharField(max_length=12, choices=Cadence.choices)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Event(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRAINING)
     title = models.CharField(max_length=200)
@@ -67,6 +93,23 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     is_public = models.BooleanField(default=True)
+    city = models.CharField(max_length=100, blank=True)  # for the reports by city
+    # Shown on the public page; staff users linked here see the registrations and check in.
+    presenter_names = models.CharField(max_length=300, blank=True)
+    presenters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="presented_events"
+    )
+    # A registrant may cancel a confirmed place until this many hours before the start.
+    cancel_cutoff_hours = models.PositiveIntegerField(default=0)
+    # Places one registration may take (a school registering three counsellors).
+    max_places = models.PositiveSmallIntegerField(default=1)
+    # A question of the event's own, added to the follow-up survey (optional).
+    survey_question = models.CharField(max_length=300, blank=True)
+    series = models.ForeignKey(
+        EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    # When the registrants' names, e-mails and needs were erased (the counts are kept).
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True)
     # A cancelled event stays listed (marked) and in the feed as STATUS:CANCELLED.
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # RFC 5545: one UID for the life of the event; SEQUENCE is ``version``.
@@ -117,9 +160,41 @@ class Event(models.Model):
         labels = dict(Audience.choices)
         return [str(labels.get(a, a)) for a in self.audiences]
 
+    @property
+    def cancel_until(self) -> datetime:
+        """The last moment a registrant may cancel a confirmed place."""
+        return self.starts_at - timedelta(hours=self.cancel_cutoff_hours)
+
+
+class Material(models.Model):
+    """Something used at an event: a link (title and URL) or a page of the site (any Wagtail
+    page, chosen generically; the toolkit's pages when they exist)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500, blank=True)
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def href(self) -> str:
+        if self.page_id and self.page is not None:
+            return str(self.page.url or "")
+        return self.url
+
 
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
+    # A freed place held for the next person on the waitlist until ``hold_expires_at``.
+    OFFERED = "offered", _("Place offered (on hold)")
     WAITLISTED = "waitlisted", _("Waitlisted")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -131,8 +206,15 @@ class Registration(models.Model):
     email_index = models.CharField(max_length=64)  # lib.crypto.blind_index of the e-mail
     organisation = EncryptedTextField(blank=True)
     audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.OTHER)
+    sector = models.CharField(max_length=20, blank=True)  # Sector values ("" not given)
     accessibility_needs = EncryptedTextField(blank=True)
     status = models.CharField(max_length=12, choices=RegistrationStatus.choices)
+    places = models.PositiveSmallIntegerField(default=1)
+    # A place offered from the waitlist is held until then (status OFFERED).
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    # Added at the door by staff: attended without a booking (not counted against capacity).
+    walk_in = models.BooleanField(default=False)
+    survey_sent_at = models.DateTimeField(null=True, blank=True)
     # The calendar entry's UID (RFC 5545) and, signed, the registrant's personal link.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     language = models.CharField(max_length=8, default="en")
@@ -150,10 +232,16 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "email_index"], name="registration_once"),
         ]
-        indexes = [models.Index(fields=["event", "status"])]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"registration {self.pk} for event {self.event_id}"
+
+    def get_sector_display(self) -> str:
+        return str(dict(Sector.choices).get(self.sector, self.sector))
 
     @property
     def ical_uid(self) -> str:
@@ -240,3 +328,53 @@ class TrainingRequest(models.Model):
     def topic_labels(self) -> list[str]:
         labels = dict(Topic.choices)
         return [str(labels.get(t, t)) for t in self.topics]
+
+
+# What a training request's sector means as the audience of its event.
+SECTOR_AUDIENCE = {
+    Sector.POLICE: Audience.POLICE,
+    Sector.SCHOOL: Audience.SCHOOL,
+    Sector.HOSPITAL: Audience.HOSPITAL,
+    Sector.PROBATION: Audience.PROBATION,
+    Sector.SOCIAL_SERVICES: Audience.SOCIAL_SERVICES,
+    Sector.COMMUNITY: Audience.COMMUNITY,
+    Sector.FAITH: Audience.COMMUNITY,
+    Sector.LABOUR: Audience.LABOUR,
+    Sector.ELECTED: Audience.ELECTED,
+    Sector.OTHER: Audience.OTHER,
+}
+
+
+class Usefulness(models.IntegerChoices):
+    VERY = 5, _("Very useful")
+    QUITE = 4, _("Useful")
+    SOMEWHAT = 3, _("Somewhat useful")
+    LITTLE = 2, _("Not very useful")
+    NOT = 1, _("Not useful")
+
+
+class Confidence(models.TextChoices):
+    YES = "yes", _("Yes")
+    SOMEWHAT = "somewhat", _("Somewhat")
+    NO = "no", _("No")
+
+
+class SurveyResponse(models.Model):
+    """One attendee's answers to the follow-up survey (answered once). Kept after the
+    registrants' personal data is purged: the answers name nobody."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="survey_response"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="survey_responses")
+    usefulness = models.PositiveSmallIntegerField(choices=Usefulness.choices)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices)
+    learn_next = EncryptedTextField(blank=True)
+    extra_answer = EncryptedTextField(blank=True)  # to the event's own question
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"survey response {self.pk}"

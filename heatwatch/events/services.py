@@ -14,30 +14,37 @@ without an actor, and the audit entry never holds their name or e-mail.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from calendar import monthrange
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
-from heatwatch.accounts.models import User
+from heatwatch.accounts.models import Role, User
+from heatwatch.accounts.selectors import users_with_role
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
-from heatwatch.events import ical, tasks
+from heatwatch.events import conf, ical, tasks
 from heatwatch.events.models import (
     Audience,
+    Cadence,
     DeliveryFormat,
     Event,
+    EventSeries,
     Kind,
     Language,
+    Material,
     Registration,
     RequestStatus,
     Sector,
@@ -53,7 +60,7 @@ EMAIL_INDEX_CONTEXT = "events.registration.email"
 MANAGE_SALT = "heatwatch.events.registration.manage"
 REQUEST_SALT = "heatwatch.events.training-request.manage"
 # Slugs the public URLs use for other pages.
-RESERVED_SLUGS = frozenset({"calendar", "registration"})
+RESERVED_SLUGS = frozenset({"calendar", "registration", "survey"})
 # A change of these re-sends registrants the event's calendar entry (a higher SEQUENCE).
 CALENDAR_FIELDS = frozenset(
     {"title", "starts_at", "ends_at", "venue_address", "venue_room", "online_url"}
@@ -70,7 +77,12 @@ TEXT_LIMITS = {
     "email": 254,
     "organisation": 200,
     "accessibility_needs": 1000,
+    "city": 100,
+    "presenter_names": 300,
+    "survey_question": 300,
 }
+# The longest cancellation cut-off an event may set (30 days).
+MAX_CUTOFF_HOURS = 720
 
 REQUEST_LIMITS = {
     "organisation": 200,
@@ -129,6 +141,22 @@ class EventInput:
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     is_public: bool = True
+    city: str = ""
+    presenter_names: str = ""
+    # Staff users who present it: they see its registrations and check people in.
+    presenter_ids: list[int] = field(default_factory=list)
+    cancel_cutoff_hours: int = 0
+    max_places: int = 1
+    survey_question: str = ""
+
+
+@dataclass
+class MaterialInput:
+    """One material of an event: a link (title and URL) or a page of the site."""
+
+    title: str
+    url: str = ""
+    page_id: int | None = None
 
 
 @dataclass
@@ -141,6 +169,8 @@ class RegistrationInput:
     audience: str = Audience.OTHER
     accessibility_needs: str = ""
     language: str = "en"
+    sector: str = ""
+    places: int = 1
 
 
 @dataclass
@@ -176,6 +206,17 @@ def _validate(data: EventInput, *, creating: bool) -> None:
     unknown = set(data.audiences) - set(Audience.values)
     if unknown:
         raise EventError(_("Unknown audience type."))
+    if not 0 <= data.cancel_cutoff_hours <= MAX_CUTOFF_HOURS:
+        raise EventError(
+            _("The cancellation cut-off must be between 0 and %(most)d hours before the start.")
+            % {"most": MAX_CUTOFF_HOURS}
+        )
+    most = conf.get("HEATWATCH_EVENT_MAX_PLACES")
+    if not 1 <= data.max_places <= min(most, data.capacity):
+        raise EventError(
+            _("Places per registration: from 1 to %(most)d, and not above the capacity.")
+            % {"most": most}
+        )
     for name, limit in TEXT_LIMITS.items():
         text = getattr(data, name, None)
         if isinstance(text, str) and len(text) > limit:
@@ -202,7 +243,30 @@ def _values(data: EventInput) -> dict[str, object]:
         "registration_opens_at": data.registration_opens_at,
         "registration_closes_at": data.registration_closes_at,
         "is_public": data.is_public,
+        "city": data.city.strip(),
+        "presenter_names": data.presenter_names.strip(),
+        "cancel_cutoff_hours": data.cancel_cutoff_hours,
+        "max_places": data.max_places,
+        "survey_question": data.survey_question.strip(),
     }
+
+
+def _presenters(data: EventInput) -> list[User]:
+    ids = set(data.presenter_ids)
+    users = list(User.objects.filter(pk__in=ids, is_active=True))
+    if len(users) != len(ids):
+        raise EventError(_("Choose presenters from the list."))
+    return users
+
+
+def _set_presenters(event: Event, users: list[User]) -> bool:
+    """Link the event's presenters; True when they changed."""
+    before = set(event.presenters.values_list("pk", flat=True))
+    after = {u.pk for u in users}
+    if before == after:
+        return False
+    event.presenters.set(users)
+    return True
 
 
 def _unique_slug(title: str, starts_at: datetime) -> str:
@@ -215,19 +279,26 @@ def _unique_slug(title: str, starts_at: datetime) -> str:
 
 
 @transaction.atomic
-def event_create(*, data: EventInput, by: User | None) -> Event:
+def event_create(*, data: EventInput, by: User | None, series: EventSeries | None = None) -> Event:
     """Create an event (coordinators); raises EventError for a bad date, capacity or place."""
     _validate(data, creating=True)
-    event = Event(**_values(data), created_by=by)
+    presenters = _presenters(data)
+    event = Event(**_values(data), created_by=by, series=series)
     event.slug = _unique_slug(event.title, event.starts_at)
     event.save()
+    _set_presenters(event, presenters)
     audit_log(action=Action.CREATE, actor=by, obj=event)
     return event
 
 
 def confirmed_places(event_id: int) -> int:
-    """Confirmed places of an event (call it under the event's lock to act on the count)."""
-    return Registration.objects.filter(event_id=event_id, status=Status.CONFIRMED).count()
+    """The places an event has given: confirmed ones and those held for someone on the
+    waitlist (walk-ins, added at the door, are not bookings and not counted). Call it under
+    the event's lock to act on the count."""
+    total = Registration.objects.filter(
+        event_id=event_id, status__in=[Status.CONFIRMED, Status.OFFERED], walk_in=False
+    ).aggregate(total=Sum("places"))["total"]
+    return int(total or 0)
 
 
 @transaction.atomic
@@ -246,16 +317,22 @@ def event_update(*, event: Event, data: EventInput, by: User | None, version: in
             _("%(count)d places are already confirmed: the capacity cannot be lower.")
             % {"count": confirmed}
         )
+    presenters = _presenters(data)
     changed = assign(current, _values(data))
+    same_presenters = {u.pk for u in presenters} == set(
+        current.presenters.values_list("pk", flat=True)
+    )
+    if current.is_cancelled and (changed or not same_presenters):
+        raise EventError(_("This event is cancelled; it can no longer be changed."))
+    if _set_presenters(current, presenters):
+        changed.append("presenters")
     if not changed:
         return current
-    if current.is_cancelled:
-        raise EventError(_("This event is cancelled; it can no longer be changed."))
-    bump(current, changed)
+    bump(current, [f for f in changed if f != "presenters"])
     audit_log(action=Action.UPDATE, actor=by, obj=current, fields=changed)
     promoted: list[Registration] = []
     if "capacity" in changed:
-        promoted = _promote(current, seats=current.capacity - confirmed)
+        promoted = _promote(current)
     if set(changed) & CALENDAR_FIELDS:
         # Those just promoted get the new entry with their confirmation.
         _announce(current, skip=[person.pk for person in promoted])
@@ -282,6 +359,175 @@ def event_cancel(*, event: Event, by: User | None, version: int | None) -> Event
     audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["cancelled_at"])
     _announce(current)
     return current
+
+
+# --- series -------------------------------------------------------------------------------------
+
+MAX_SERIES_WEEKS = 26
+QUARTERLY_DATES = 4
+
+
+class StaleSeries(EventError, StaleEdit):
+    """Someone else changed the series since this form was loaded."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or _(
+                "Someone else changed this series while you were editing it. Nothing was saved; "
+                "review it and make your changes again."
+            )
+        )
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+def series_dates(
+    *, starts_at: datetime, ends_at: datetime, cadence: str, count: int
+) -> list[tuple[datetime, datetime]]:
+    """The dates of a series: every three months (four dates) or every week (``count``), at
+    the same local time of day whatever the daylight-saving change in between."""
+    zone = timezone.get_current_timezone()
+    local = timezone.localtime(starts_at, zone)
+    length = ends_at - starts_at
+    n = QUARTERLY_DATES if cadence == Cadence.QUARTERLY else count
+    dates = []
+    for i in range(n):
+        if cadence == Cadence.QUARTERLY:
+            day = _add_months(local.date(), 3 * i)
+        else:
+            day = local.date() + timedelta(days=7 * i)
+        start = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
+        dates.append((start, start + length))
+    return dates
+
+
+@transaction.atomic
+def series_create(*, data: EventInput, cadence: str, count: int, by: User | None) -> EventSeries:
+    """Create a series in one step: the four quarterly dates or ``count`` weekly ones (2 to
+    MAX_SERIES_WEEKS), each an event of its own (its own page, registrations and calendar
+    entry), with the registration window moved along with each date."""
+    if cadence not in Cadence.values:
+        raise EventError(_("Choose the dates of the series."))
+    if cadence == Cadence.WEEKLY and not 2 <= count <= MAX_SERIES_WEEKS:
+        raise EventError(_("A weekly series has 2 to %(most)d dates.") % {"most": MAX_SERIES_WEEKS})
+    _validate(data, creating=True)
+    series = EventSeries.objects.create(title=data.title.strip(), cadence=cadence, created_by=by)
+    for start, end in series_dates(
+        starts_at=data.starts_at, ends_at=data.ends_at, cadence=cadence, count=count
+    ):
+        shift = start - data.starts_at
+        event_create(
+            data=replace(
+                data,
+                starts_at=start,
+                ends_at=end,
+                registration_opens_at=data.registration_opens_at + shift
+                if data.registration_opens_at
+                else None,
+                registration_closes_at=data.registration_closes_at + shift
+                if data.registration_closes_at
+                else None,
+            ),
+            by=by,
+            series=series,
+        )
+    audit_log(action=Action.CREATE, actor=by, obj=series)
+    return series
+
+
+def event_input_from(event: Event) -> EventInput:
+    """The input that would save ``event`` unchanged (to change a few fields of it)."""
+    return EventInput(
+        kind=event.kind,
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        capacity=event.capacity,
+        description=event.description,
+        audiences=list(event.audiences),
+        language=event.language,
+        venue_address=event.venue_address,
+        venue_room=event.venue_room,
+        accessibility_notes=event.accessibility_notes,
+        online_url=event.online_url,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+        is_public=event.is_public,
+        city=event.city,
+        presenter_names=event.presenter_names,
+        presenter_ids=list(event.presenters.values_list("pk", flat=True)),
+        cancel_cutoff_hours=event.cancel_cutoff_hours,
+        max_places=event.max_places,
+        survey_question=event.survey_question,
+    )
+
+
+@dataclass
+class SeriesChange:
+    """What an edit of "all dates" sets on every date of a series still to come."""
+
+    title: str
+    capacity: int
+    start_time: time
+    duration_minutes: int
+    description: str = ""
+    venue_address: str = ""
+    venue_room: str = ""
+    online_url: str = ""
+
+
+@transaction.atomic
+def series_update(
+    *, series: EventSeries, change: SeriesChange, by: User | None, version: int | None
+) -> list[Event]:
+    """Change every date of a series that has not started (and is not cancelled): each is
+    saved as event_update saves one (its SEQUENCE moves on and registrants get the new
+    entry). A change one date refuses (a capacity below its confirmed places) saves none.
+    Stale (``version``): StaleSeries. Past dates keep what they were."""
+    current = locked(EventSeries, series.pk, version=version, stale=StaleSeries)
+    if change.duration_minutes < 15:
+        raise EventError(_("An event lasts at least 15 minutes."))
+    zone = timezone.get_current_timezone()
+    changed: list[Event] = []
+    for event in Event.objects.filter(
+        series=current, starts_at__gt=timezone.now(), cancelled_at__isnull=True
+    ).order_by("starts_at"):
+        day = timezone.localtime(event.starts_at, zone).date()
+        start = datetime.combine(day, change.start_time, tzinfo=zone)
+        shift = start - event.starts_at
+        data = replace(
+            event_input_from(event),
+            title=change.title,
+            description=change.description,
+            venue_address=change.venue_address,
+            venue_room=change.venue_room,
+            online_url=change.online_url,
+            capacity=change.capacity,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=change.duration_minutes),
+            registration_opens_at=event.registration_opens_at + shift
+            if event.registration_opens_at
+            else None,
+            registration_closes_at=event.registration_closes_at + shift
+            if event.registration_closes_at
+            else None,
+        )
+        try:
+            changed.append(event_update(event=event, data=data, by=by, version=None))
+        except EventError as exc:
+            when = timezone.localtime(event.starts_at).strftime("%Y-%m-%d")
+            raise EventError(
+                _("The date of %(when)s: %(error)s") % {"when": when, "error": exc}
+            ) from exc
+    current.title = change.title.strip()
+    bump(current, ["title"])
+    audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["title", "events"])
+    return changed
 
 
 # --- registrations ------------------------------------------------------------------------------
@@ -318,6 +564,13 @@ def manage_url(registration: Registration) -> str:
         return absolute_url(reverse("events_public:manage", args=[manage_key(registration)]))
 
 
+def accept_url(registration: Registration) -> str:
+    """The one-click link to take a held place (a page with a button: a GET accepts nothing,
+    so mail scanners that follow links do not take the place)."""
+    with translation.override(registration.language):
+        return absolute_url(reverse("events_public:accept", args=[manage_key(registration)]))
+
+
 @transaction.atomic
 def registration_create(
     *,
@@ -347,22 +600,31 @@ def registration_create(
         raise RegistrationClosed(_("Registration for this event is closed."))
     if data.audience not in Audience.values:
         raise EventError(_("Choose who you are registering as."))
+    if data.sector and data.sector not in Sector.values:
+        raise EventError(_("Choose your sector from the list."))
+    if not 1 <= data.places <= event.max_places:
+        raise EventError(
+            _("You can register for 1 to %(most)d places.") % {"most": event.max_places}
+        )
     email = data.email.strip()
     index = blind_index(email, context=EMAIL_INDEX_CONTEXT)
     existing = Registration.objects.filter(event=event, email_index=index).first()
     if existing is not None and existing.status != Status.CANCELLED:
         transaction.on_commit(lambda: send_confirmation(existing.pk))
         return RegistrationResult(registration=existing, created=False)
-    has_seat = confirmed_places(event.pk) < event.capacity
+    has_seat = confirmed_places(event.pk) + data.places <= event.capacity
     registration = existing or Registration(event=event, email_index=index)
     registration.name = data.name.strip()
     registration.email = email
     registration.organisation = data.organisation.strip()
     registration.audience = data.audience
+    registration.sector = data.sector
     registration.accessibility_needs = data.accessibility_needs.strip()
     registration.language = data.language
+    registration.places = data.places
     registration.status = Status.CONFIRMED if has_seat else Status.WAITLISTED
     registration.waitlisted_at = None if has_seat else now
+    registration.hold_expires_at = None
     registration.checked_in_at = None
     try:
         with transaction.atomic():
@@ -381,44 +643,154 @@ def registration_create(
     return RegistrationResult(registration=registration, created=True)
 
 
-def _promote(event: Event, *, seats: int) -> list[Registration]:
-    """Confirm up to ``seats`` people from the waitlist, longest waiting first (under the
-    event's lock, held by the caller)."""
-    if seats <= 0:
+def _promote(event: Event, *, now: datetime | None = None) -> list[Registration]:
+    """Offer the free places to the waitlist, longest waiting first (under the event's lock,
+    held by the caller): each person is held a place for ``HEATWATCH_EVENT_HOLD_HOURS`` (never
+    past the start) and e-mailed a link to accept it. A held place counts as taken, so nobody
+    else can book it. The waitlist is served in order: someone who asked for more places than
+    are free waits, and so do those behind them. With a hold of 0 hours the place is given at
+    once. Returns those confirmed at once (they were sent their calendar entry)."""
+    now = now or timezone.now()
+    if event.is_cancelled or now >= event.starts_at:
         return []
-    waiting = list(
-        Registration.objects.filter(event=event, status=Status.WAITLISTED).order_by(
-            "waitlisted_at", "pk"
-        )[:seats]
+    free = event.capacity - confirmed_places(event.pk)
+    if free <= 0:
+        return []
+    hours = conf.get("HEATWATCH_EVENT_HOLD_HOURS")
+    waiting = Registration.objects.filter(event=event, status=Status.WAITLISTED).order_by(
+        "waitlisted_at", "pk"
     )
-    for person in waiting:
-        person.status = Status.CONFIRMED
-        person.waitlisted_at = None
-        person.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        audit_log(action=Action.UPDATE, obj=person, fields=["status"], reason="promoted")
-        transaction.on_commit(partial(send_confirmation, person.pk, promoted=True))
-    return waiting
+    confirmed: list[Registration] = []
+    for person in waiting.iterator():
+        if person.places > free:
+            break
+        if hours <= 0:
+            person.status = Status.CONFIRMED
+            person.waitlisted_at = None
+            person.save(update_fields=["status", "waitlisted_at", "updated_at"])
+            audit_log(action=Action.UPDATE, obj=person, fields=["status"], reason="promoted")
+            transaction.on_commit(partial(send_confirmation, person.pk, promoted=True))
+            confirmed.append(person)
+        else:
+            person.status = Status.OFFERED
+            person.hold_expires_at = min(now + timedelta(hours=hours), event.starts_at)
+            person.save(update_fields=["status", "hold_expires_at", "updated_at"])
+            audit_log(action=Action.UPDATE, obj=person, fields=["status"], reason="offered")
+            transaction.on_commit(partial(send_hold_offer, person.pk))
+        free -= person.places
+        if free <= 0:
+            break
+    return confirmed
+
+
+class HoldUnavailable(EventError):
+    """The place offered is no longer held (the hold expired, or was passed on)."""
+
+
+def cancel_allowed(registration: Registration, *, now: datetime | None = None) -> bool:
+    """May the registrant cancel on their link now? A confirmed place until the event's
+    cut-off; the waitlist and a held place until the start."""
+    now = now or timezone.now()
+    event = registration.event
+    if registration.status == Status.CONFIRMED:
+        return now < event.cancel_until
+    return now < event.starts_at
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, by: User | None = None) -> Registration:
-    """Cancel a registration (the registrant's link, or a coordinator). A freed confirmed
-    place goes at once to the first person on the waitlist, who is e-mailed. Cancelling twice
-    changes nothing."""
+def registration_cancel(
+    *, registration: Registration, by: User | None = None, now: datetime | None = None
+) -> Registration:
+    """Cancel a registration (the registrant's link, or a coordinator; the registrant only
+    until the event's cut-off). A freed place (confirmed or held) is offered to the next
+    person on the waitlist. Cancelling twice changes nothing."""
+    now = now or timezone.now()
     event = locked(Event, registration.event_id, version=None)
     current = Registration.objects.select_for_update().get(pk=registration.pk)
     if current.status == Status.CANCELLED:
         return current
+    current.event = event
+    if by is None and not cancel_allowed(current, now=now):
+        raise EventError(
+            _("Cancelling closed %(when)s. Please write to the program if you cannot come.")
+            % {"when": timezone.localtime(event.cancel_until).strftime("%Y-%m-%d %H:%M")}
+        )
     was_confirmed = current.status == Status.CONFIRMED
+    frees_place = current.status in (Status.CONFIRMED, Status.OFFERED) and not current.walk_in
     current.status = Status.CANCELLED
     current.waitlisted_at = None
-    current.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    current.hold_expires_at = None
+    current.save(update_fields=["status", "waitlisted_at", "hold_expires_at", "updated_at"])
     audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["status"], reason="cancelled")
+    if frees_place:
+        _promote(event, now=now)
     if was_confirmed:
-        _promote(event, seats=event.capacity - confirmed_places(event.pk))
         # Their calendar entry is withdrawn (METHOD:CANCEL for their UID).
         transaction.on_commit(partial(send_change, current.pk, kind="cancelled"))
     return current
+
+
+@transaction.atomic
+def hold_accept(*, registration: Registration, now: datetime | None = None) -> Registration:
+    """Take the place held for a registrant (the one-click link, by POST): it becomes a
+    confirmed place and the calendar entry is sent. Accepting twice changes nothing; an
+    expired hold raises HoldUnavailable (the periodic job passes it on)."""
+    now = now or timezone.now()
+    event = locked(Event, registration.event_id, version=None)
+    current = Registration.objects.select_for_update().get(pk=registration.pk)
+    if current.status == Status.CONFIRMED:
+        return current
+    if (
+        current.status != Status.OFFERED
+        or current.hold_expires_at is None
+        or current.hold_expires_at <= now
+        or event.is_cancelled
+    ):
+        raise HoldUnavailable(
+            _("This place is no longer held for you: the offer expired or was passed on.")
+        )
+    current.status = Status.CONFIRMED
+    current.waitlisted_at = None
+    current.hold_expires_at = None
+    current.save(update_fields=["status", "waitlisted_at", "hold_expires_at", "updated_at"])
+    audit_log(action=Action.UPDATE, obj=current, fields=["status"], reason="hold accepted")
+    transaction.on_commit(partial(send_confirmation, current.pk, promoted=True))
+    return current
+
+
+def holds_expire(*, now: datetime | None = None) -> int:
+    """Pass on every hold that has expired: the person loses it (and is told) and the place
+    is offered to the next one. Each event in its own transaction under its lock; safe to
+    run twice. Returns how many holds expired."""
+    now = now or timezone.now()
+    event_ids = set(
+        Registration.objects.filter(status=Status.OFFERED, hold_expires_at__lte=now).values_list(
+            "event_id", flat=True
+        )
+    )
+    expired = 0
+    for event_id in sorted(event_ids):
+        with transaction.atomic():
+            event = locked(Event, event_id, version=None)
+            rows = list(
+                Registration.objects.select_for_update().filter(
+                    event=event, status=Status.OFFERED, hold_expires_at__lte=now
+                )
+            )
+            for person in rows:
+                person.status = Status.CANCELLED
+                person.hold_expires_at = None
+                person.waitlisted_at = None
+                person.save(
+                    update_fields=["status", "hold_expires_at", "waitlisted_at", "updated_at"]
+                )
+                audit_log(
+                    action=Action.UPDATE, obj=person, fields=["status"], reason="hold expired"
+                )
+                transaction.on_commit(partial(send_hold_expired, person.pk))
+            expired += len(rows)
+            _promote(event, now=now)
+    return expired
 
 
 @transaction.atomic
@@ -478,6 +850,11 @@ def send_confirmation(registration_id: int, *, promoted: bool = False) -> None:
             lines.append(_("Where: %(place)s") % {"place": ical.place_text(event)})
         if event.online_url and registration.status == Status.CONFIRMED:
             lines.append(_("Online link: %(url)s") % {"url": event.online_url})
+        if registration.places > 1:
+            lines.append(_("Places: %(count)d") % {"count": registration.places})
+        if event.cancel_cutoff_hours and registration.status == Status.CONFIRMED:
+            until = timezone.localtime(event.cancel_until).strftime("%Y-%m-%d %H:%M")
+            lines.append(_("You can cancel until %(when)s.") % {"when": until})
         lines += [
             "",
             _("The event's page: %(url)s") % {"url": absolute_url(event.get_absolute_url())},
@@ -545,6 +922,95 @@ def send_change(registration_id: int, *, kind: str) -> None:
                 f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
             )
         message.send()
+
+
+def send_hold_offer(registration_id: int) -> None:
+    """Tell the next person on the waitlist that a place is held for them, until when, with
+    the one-click link to take it."""
+    registration = Registration.objects.select_related("event").get(pk=registration_id)
+    if registration.status != Status.OFFERED or registration.hold_expires_at is None:
+        return
+    event = registration.event
+    with translation.override(registration.language):
+        program = settings.HEATWATCH_PROGRAM["name"]
+        when = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+        until = timezone.localtime(registration.hold_expires_at).strftime("%Y-%m-%d %H:%M")
+        lines = [
+            _("A place became free and we are holding it for you until %(until)s (%(zone)s).")
+            % {"until": until, "zone": settings.TIME_ZONE},
+            "",
+            event.title,
+            _("When: %(when)s (%(zone)s)") % {"when": when, "zone": settings.TIME_ZONE},
+            "",
+            _("Take the place (one click on the page): %(url)s")
+            % {"url": accept_url(registration)},
+            _("If you cannot come, leave the waitlist here: %(url)s")
+            % {"url": manage_url(registration)},
+            "",
+            _("If you do nothing, the place goes to the next person after %(until)s.")
+            % {"until": until},
+        ]
+        EmailMessage(
+            subject=_("[%(program)s] A place is held for you: %(title)s")
+            % {"program": program, "title": event.title},
+            body="\n".join(lines) + "\n",
+            to=[registration.email],
+        ).send()
+
+
+def send_hold_expired(registration_id: int) -> None:
+    """Tell someone whose held place was passed on."""
+    registration = Registration.objects.select_related("event").get(pk=registration_id)
+    event = registration.event
+    with translation.override(registration.language):
+        program = settings.HEATWATCH_PROGRAM["name"]
+        lines = [
+            _("The place we held for you was not taken in time, so it went to the next person."),
+            "",
+            event.title,
+            _("You can register again on the event's page (you would join the waitlist): %(url)s")
+            % {"url": absolute_url(event.get_absolute_url())},
+        ]
+        EmailMessage(
+            subject=_("[%(program)s] The place held for you has gone: %(title)s")
+            % {"program": program, "title": event.title},
+            body="\n".join(lines) + "\n",
+            to=[registration.email],
+        ).send()
+
+
+# --- materials ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_add(*, event: Event, data: MaterialInput, by: User | None) -> Material:
+    """Add a material to an event: a link (title and an http(s) URL) or a live page of the
+    site."""
+    title = data.title.strip()
+    if not title or len(title) > 200:
+        raise EventError(_("Give the material a title (at most 200 characters)."))
+    url = data.url.strip()
+    if bool(url) == bool(data.page_id):
+        raise EventError(_("Give either a link or a page of the site, not both."))
+    if url and (len(url) > 500 or not url.lower().startswith(("https://", "http://"))):
+        raise EventError(_("The link must start with https:// (at most 500 characters)."))
+    page = None
+    if data.page_id:
+        page = Page.objects.live().filter(pk=data.page_id, depth__gt=1).first()
+        if page is None:
+            raise EventError(_("Choose a published page."))
+    position = event.materials.count()
+    material = Material.objects.create(
+        event=event, title=title, url=url, page=page, position=position
+    )
+    audit_log(action=Action.CREATE, actor=by, obj=material)
+    return material
+
+
+@transaction.atomic
+def material_remove(*, material: Material, by: User | None) -> None:
+    audit_log(action=Action.DELETE, actor=by, obj=material)
+    material.delete()
 
 
 # --- training requests --------------------------------------------------------------------------
@@ -638,7 +1104,37 @@ def training_request_submit(*, data: TrainingRequestInput, source_key: str = "")
     )
     audit_log(action=Action.CREATE, obj=request)
     transaction.on_commit(partial(send_request_mail, request.pk))
+    transaction.on_commit(partial(notify_coordinators_of_request, request.pk))
     return request
+
+
+def notify_coordinators_of_request(request_id: int) -> None:
+    """E-mail the coordinators that a training request arrived: the organisation, its sector
+    and size and a link to the queue; never the contact's name, e-mail or phone (mailboxes
+    are less protected than the platform)."""
+    request = TrainingRequest.objects.filter(pk=request_id).first()
+    if request is None:
+        return
+    recipients = sorted({u.email for u in users_with_role(role=Role.COORDINATOR) if u.email})
+    if not recipients:
+        return
+    program = settings.HEATWATCH_PROGRAM["name"]
+    with translation.override(settings.LANGUAGE_CODE):
+        link = absolute_url(reverse("events:request_detail", args=[request.pk]))
+        lines = [
+            _("A training request arrived."),
+            "",
+            _("Organisation: %(name)s (%(sector)s)")
+            % {"name": request.organisation, "sector": request.get_sector_display()},
+            _("About %(count)d people") % {"count": request.approximate_size},
+            "",
+            _("Open it in the queue: %(url)s") % {"url": link},
+        ]
+        EmailMessage(
+            subject=_("[%(program)s] New training request") % {"program": program},
+            body="\n".join(lines) + "\n",
+            to=recipients,
+        ).send()
 
 
 def _locked_pending(request: TrainingRequest, version: int | None) -> TrainingRequest:

@@ -1,4 +1,5 @@
-"""Background work for events: re-sending calendar entries when an event changes."""
+"""Background work for events: re-sending calendar entries when an event changes, and the
+periodic jobs (waitlist holds that expire, follow-up surveys, the purge of personal data)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,25 @@ def send_event_update(*, event_id: int, version: int, skip: list[int] | None = N
     )
     for registration_id in ids:
         services.send_change(registration_id, kind=kind)
+
+
+@task()
+def expire_holds() -> None:
+    """Periodic: pass on every expired waitlist hold to the next person."""
+    services.holds_expire()
+
+
+@task()
+def send_surveys() -> None:
+    """Periodic: mail the follow-up survey to the attendees of events just over."""
+    from heatwatch.events import surveys  # imports services, which imports this module
+
+    surveys.surveys_send()
+
+
+@task()
+def purge_personal_data() -> None:
+    """Periodic: erase registrants' personal data HEATWATCH_EVENT_PURGE_DAYS after the event."""
+    from heatwatch.events import retention
+
+    retention.personal_data_purge()

@@ -4,10 +4,17 @@ public form."""
 from __future__ import annotations
 
 import datetime as dt
+import email
 import re
+import socket
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
 
 from heatwatch.events import services
 
@@ -67,3 +74,43 @@ def manage_path(message) -> str:
     match = MANAGE_RE.search(message.body)
     assert match, "no personal link in the e-mail"
     return match.group(1)
+
+
+@dataclass
+class Sink:
+    """An aiosmtpd handler that keeps every message it is sent (a real local SMTP server)."""
+
+    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        message = email.message_from_bytes(envelope.original_content, policy=default_policy)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for rcpts, m in self.received if address in rcpts]
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 (an ephemeral port) that Django's SMTP backend uses."""
+    sink = Sink()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_TIMEOUT=10,
+        ):
+            yield sink
+    finally:
+        controller.stop()
