@@ -20,7 +20,13 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from heatwatch.identity.names import Features, canonical_forms, nickname_groups, phonetic
+from heatwatch.identity.names import (
+    MAX_GROUPS,
+    Features,
+    canonical_forms,
+    nickname_groups,
+    phonetic,
+)
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -120,10 +126,10 @@ class Table:
         groups = nickname_groups()
         self.given = np.array([f.given for f in features], dtype=object)
         self.given_code = voc.codes(f.given for f in features)
-        group_pairs = np.full((n, 2), -1, dtype=np.int64)
+        group_pairs = np.full((n, MAX_GROUPS), -1, dtype=np.int64)
         for i, f in enumerate(features):
             ids = groups.get(f.given, ())
-            for j, gid in enumerate(ids[:2]):
+            for j, gid in enumerate(ids[:MAX_GROUPS]):
                 group_pairs[i, j] = gid
         self.given_groups = group_pairs
         self.given_sound = voc.codes("~" + phonetic(f.given) if f.given else "" for f in features)
@@ -329,8 +335,8 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
     g_exact = (gl == gr) & ~g_null
     ll, rr = left.given_groups[li], right.given_groups[ri]
     nick = np.zeros(n, dtype=bool)
-    for a in range(2):
-        for b in range(2):
+    for a in range(MAX_GROUPS):
+        for b in range(MAX_GROUPS):
             nick |= (ll[:, a] >= 0) & (ll[:, a] == rr[:, b])
     fl, fr = left.family_code[li], right.family_code[ri]
     f_null = (fl < 0) | (fr < 0)
@@ -359,6 +365,26 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
     g_need = np.flatnonzero(~g_null & ~g_exact & ~nick)
     g_jw[g_need] = _jw(left.given[li[g_need]], right.given[ri[g_need]])
     g_sound = (left.given_sound[li] == right.given_sound[ri]) & ~g_null
+    f_exact = (fl == fr) & ~f_null
+    f_jw = np.zeros(n)
+    f_need = np.flatnonzero(~f_null & ~f_exact)
+    f_jw[f_need] = _jw(left.family[li[f_need]], right.family[ri[f_need]])
+    f_sound = (left.family_sound[li] == right.family_sound[ri]) & ~f_null
+    # Names swapped and one of them misspelt: one crossed half agrees exactly or by sound, the
+    # other closely (checked only for pairs where neither name agrees the straight way).
+    cross_hint = (
+        (gl == fr)
+        | (fl == gr)
+        | (left.given_sound[li] == right.family_sound[ri])
+        | (left.family_sound[li] == right.given_sound[ri])
+    )
+    c_need = np.flatnonzero(
+        ~g_null & ~f_null & ~swapped & ~nick & (g_jw < 0.8) & (f_jw < 0.8) & cross_hint
+    )
+    if len(c_need):
+        a = _jw(left.given[li[c_need]], right.family[ri[c_need]])
+        b = _jw(left.family[li[c_need]], right.given[ri[c_need]])
+        swapped[c_need] = (np.minimum(a, b) >= 0.85) & (np.maximum(a, b) >= 0.92)
     out[:, 0] = _select(
         [
             (g_null, 0),
@@ -373,11 +399,6 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
     )
 
     # family name
-    f_exact = (fl == fr) & ~f_null
-    f_jw = np.zeros(n)
-    f_need = np.flatnonzero(~f_null & ~f_exact)
-    f_jw[f_need] = _jw(left.family[li[f_need]], right.family[ri[f_need]])
-    f_sound = (left.family_sound[li] == right.family_sound[ri]) & ~f_null
     out[:, 1] = _select(
         [
             (f_null, 0),

@@ -48,22 +48,47 @@ def phonetic(token: str) -> str:
     return str(jellyfish.metaphone(token))
 
 
-@lru_cache(maxsize=1)
-def nickname_groups() -> dict[str, tuple[int, ...]]:
-    """Map every known given name or nickname to the ids of its equivalence groups."""
-    groups: dict[str, list[int]] = {}
+# Groups a name may belong to that matching keeps (comparisons and blocking keys): common short
+# forms ("al", "ron") sit in many groups; beyond this many their evidence is thin anyway.
+MAX_GROUPS = 4
+
+
+def _package_groups() -> list[list[str]]:
+    """English names and their nicknames from the curated ``nicknames`` dataset (pinned in the
+    requirements): one group per canonical name."""
+    from nicknames import NickNamer
+
+    table = NickNamer().nickname_lookup
+    return [[name, *sorted(table[name])] for name in sorted(table)]
+
+
+def _project_groups() -> list[list[str]]:
+    """The project's own table (Spanish diminutives and hypocorisms), data/nicknames.csv."""
     text = resources.files("heatwatch.identity").joinpath("data/nicknames.csv").read_text("utf-8")
-    group_id = 0
+    out: list[list[str]] = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        group_id += 1
-        for name in line.split(","):
-            token = fold(name).replace(" ", "")
-            if token and group_id not in groups.setdefault(token, []):
-                groups[token].append(group_id)
-    return {name: tuple(ids) for name, ids in groups.items()}
+        if line and not line.startswith("#"):
+            out.append(line.split(","))
+    return out
+
+
+@lru_cache(maxsize=1)
+def nickname_groups() -> dict[str, tuple[int, ...]]:
+    """Map every known given name or nickname to the ids of its equivalence groups (the
+    nicknames dataset's, then the project's Spanish ones; at most ``MAX_GROUPS`` per name,
+    the smallest groups first, as they are the most telling)."""
+    groups: dict[str, list[int]] = {}
+    sizes: dict[int, int] = {}
+    for group_id, names in enumerate([*_package_groups(), *_project_groups()], start=1):
+        tokens = {fold(name).replace(" ", "") for name in names} - {""}
+        sizes[group_id] = len(tokens)
+        for token in sorted(tokens):
+            groups.setdefault(token, []).append(group_id)
+    return {
+        name: tuple(sorted(ids, key=lambda g: (sizes[g], g))[:MAX_GROUPS])
+        for name, ids in groups.items()
+    }
 
 
 def canonical_forms(token: str) -> tuple[str, ...]:
