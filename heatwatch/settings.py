@@ -102,8 +102,11 @@ INSTALLED_APPS = [
     # background tasks
     "django_tasks",
     "django_tasks_db",
-    # Wagtail
+    # Wagtail (wagtail_localize.locales replaces wagtail.locales: the translation workflow)
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -138,6 +141,8 @@ MIDDLEWARE = [
     # a chunked body would reach a view as an empty form: refused before anything reads it
     "heatwatch.core.middleware.LengthRequiredMiddleware",
     "csp.middleware.CSPMiddleware",
+    # public pages for visitors without a session, per language; never /report/ (pages/cache.py)
+    "heatwatch.pages.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -168,7 +173,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "heatwatch.core.context_processors.program",
+                # the program's branding: CMS site setting over the environment's defaults
+                "heatwatch.pages.context_processors.program",
                 "heatwatch.core.context_processors.staff_roles",
             ],
         },
@@ -307,8 +313,18 @@ HEATWATCH_NO_STORE_PREFIXES = (
 )
 
 # --- internationalisation ----------------------------------------------------------------------
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+_LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish")}
+# A third language is configuration: HEATWATCH_LANGUAGES=en,es,vi (the chrome's translations come
+# from heatwatch/locale; page text is translated in the CMS). The first is the default.
+LANGUAGES = [
+    (code, _LANGUAGE_NAMES.get(code, code))
+    for code in env_list("HEATWATCH_LANGUAGES", ["en", "es"])
+]
+LANGUAGE_CODE = LANGUAGES[0][0]
+# Page text in every configured language (Wagtail i18n, translated with wagtail-localize at
+# /cms/); a language's pages live under its /<code>/ prefix (docs/site.md).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("HEATWATCH_TIME_ZONE", "America/Los_Angeles")
@@ -374,6 +390,32 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILEMBEDS_FINDERS: list[dict[str, object]] = []  # no third-party embeds
+# Toolkit documents: checked by content, size-limited and stripped of metadata on upload
+# (heatwatch/pages/documents.py, docs/site.md).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "heatwatch.pages.documents.CheckedDocumentForm"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "csv", "txt", "mp3", "wav", "png", "jpg"]
+HEATWATCH_DOCUMENT_MAX_BYTES = env_int("HEATWATCH_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024)
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Every image needs its text alternative (the description) before it is saved.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "heatwatch.pages.images.AltTextImageForm"
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+
+# --- caching: public pages per language, purged on publish (heatwatch/pages/cache.py) -------
+HEATWATCH_PAGE_CACHE_SECONDS = env_int("HEATWATCH_PAGE_CACHE_SECONDS", 600)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # One per process by default; several app servers share one with a shared backend, e.g.
+    # HEATWATCH_PAGE_CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache and
+    # HEATWATCH_PAGE_CACHE_LOCATION=heatwatch_page_cache (then `heatwatch createcachetable`).
+    "pages": {
+        "BACKEND": env_str(
+            "HEATWATCH_PAGE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
+        ),
+        "LOCATION": env_str("HEATWATCH_PAGE_CACHE_LOCATION", "heatwatch-pages"),
+        "TIMEOUT": HEATWATCH_PAGE_CACHE_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 # --- the program (branding; see DESIGN.md §7) --------------------------------------------------
 HEATWATCH_PROGRAM = {

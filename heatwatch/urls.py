@@ -18,6 +18,7 @@ from heatwatch.events.urls import public_urlpatterns as events_public_urls
 from heatwatch.events.urls import training_urlpatterns as training_public_urls
 from heatwatch.insights.urls import public_urlpatterns as insights_public_urls
 from heatwatch.mailing.urls import public_urlpatterns as mailing_public_urls
+from heatwatch.pages import urls as pages_public_urls
 from heatwatch.tips.urls import public_urlpatterns as tips_public_urls
 
 handler400 = "heatwatch.core.views.bad_request"
@@ -59,6 +60,8 @@ urlpatterns += i18n_patterns(
     path("training/", include((training_public_urls, "training_public"))),
     path("community/", include((community_public_urls, "community_public"))),
     path("data/", include((insights_public_urls, "insights_public"))),
+    # site search, the news and podcast feeds, printable posters (the rest are Wagtail pages)
+    path("", include(pages_public_urls)),
     # Wagtail's front-end login (for private pages) would be a password-only door.
     path("_util/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("", include(wagtail_urls)),

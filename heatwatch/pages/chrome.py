@@ -17,7 +17,7 @@ from django.urls import translate_url
 from django.utils.functional import Promise
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
 from heatwatch.pages.models import HomePage
 
@@ -73,15 +73,34 @@ def localized_path(path: str, language: str | None = None) -> str:
     return f"/{language}{bare}"
 
 
-def language_links(*, request: HttpRequest | None) -> list[LanguageLink]:
-    """One plain link per configured language to the current page in that language."""
+def _page_translation_urls(page: Page, request: HttpRequest) -> dict[str, str]:
+    """Language code -> the address of ``page``'s live translation in it."""
+    urls = {}
+    for each in page.get_translations(inclusive=True).live().select_related("locale"):
+        url = each.get_url(request=request)
+        if url:
+            urls[each.locale.language_code] = str(url)
+    return urls
+
+
+def language_links(*, request: HttpRequest | None, page: Page | None = None) -> list[LanguageLink]:
+    """One plain link per configured language to the current page in that language.
+
+    For a CMS page, the link goes to its translation (whose slug may differ); without one,
+    to the same path under the language's prefix, which serves the page with a notice.
+    """
     if request is None:
         return []
     current = _current_language()
     full_path = request.get_full_path()
+    translated = _page_translation_urls(page, request) if isinstance(page, Page) else {}
+    _path, _sep, query_string = full_path.partition("?")
     links = []
     for code in _language_codes():
-        url = translate_url(full_path, code)
+        if code in translated:
+            url = translated[code] + (f"?{query_string}" if query_string else "")
+        else:
+            url = translate_url(full_path, code)
         if code != current and url == full_path:
             # Not resolvable (e.g. an unknown address): switch the prefix by hand.
             path, sep, query = full_path.partition("?")
@@ -128,7 +147,7 @@ def primary_nav(*, request: HttpRequest | None) -> list[NavItem]:
     if not isinstance(root, HomePage):
         return items
     for page in root.point_pages():
-        url = page.get_url(request=request)
+        url = page_url(page, request=request)
         if not url:
             continue
         items.append(
@@ -147,3 +166,13 @@ _TEL_STRIP = re.compile(r"[^\d+]")
 def tel_href(number: str) -> str:
     """``1-555-0100`` -> ``tel:15550100``: a dialable ``tel:`` address for a display number."""
     return "tel:" + _TEL_STRIP.sub("", number or "")
+
+
+def page_url(page: Page, *, request: HttpRequest | None) -> str:
+    """``page``'s address for a visitor reading in the active language."""
+    url = page.get_url(request=request) or ""
+    if not url:
+        return ""
+    if page.locale.language_code == _current_language():
+        return str(url)
+    return localized_path(strip_language_prefix(str(url)))

@@ -12,28 +12,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from heatwatch.pages.blocks import RICH_TEXT_FEATURES, ContentBlock
+from heatwatch.pages.models._base import LocalizedPage, default_locale, localized_children
+from heatwatch.pages.models.choices import Point
 
 
-class Point(models.TextChoices):
-    """The five points of the model, in their canonical order (DESIGN.md §1)."""
-
-    # "point" context: the same English word can mean something else elsewhere (e.g. an
-    # organisation type "Prosecution" is a prosecutor's office, "Fiscalía" in Spanish).
-    COMMUNITY = "community", pgettext_lazy("point", "Community")
-    LAW_ENFORCEMENT = "law_enforcement", pgettext_lazy("point", "Law Enforcement")
-    PROSECUTION = "prosecution", pgettext_lazy("point", "Prosecution")
-    POLICY = "policy", pgettext_lazy("point", "Policy")
-    SERVICES = "services", pgettext_lazy("point", "Services")
-
-
-class HomePage(Page):
+class HomePage(LocalizedPage):
     """The site's root page: an introduction and an overview of the five points."""
 
     intro = RichTextField(
@@ -51,16 +40,26 @@ class HomePage(Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["pages.PointPage"]
+    subpage_types = [
+        "pages.PointPage",
+        "pages.ToolkitIndexPage",
+        "pages.RedFlagsPage",
+        "pages.MythsFactsPage",
+        "pages.GlossaryPage",
+        "pages.NewsIndexPage",
+        "pages.PodcastIndexPage",
+    ]
     max_count = 1
 
     class Meta:
         verbose_name = _("home page")
 
-    def point_pages(self) -> models.QuerySet[PointPage]:
-        """The live, public point pages under this page, in the order set in the admin."""
-        pages = PointPage.objects.child_of(self).live().public().order_by("path")
-        return cast("models.QuerySet[PointPage]", pages)
+    def point_pages(self) -> list[PointPage]:
+        """The live, public point pages, in the active language where translated (else the
+        default language's), in the model's order (Community first)."""
+        order = {value: index for index, value in enumerate(Point.values)}
+        pages = list(localized_children(self, PointPage))
+        return sorted(pages, key=lambda page: (order.get(page.point, 99), page.path))
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = cast("dict[str, Any]", super().get_context(request, *args, **kwargs))
@@ -68,7 +67,7 @@ class HomePage(Page):
         return context
 
 
-class PointPage(Page):
+class PointPage(LocalizedPage):
     """One point of the model: what the program does and what the platform offers."""
 
     point: models.CharField[str, str] = models.CharField(
@@ -93,16 +92,26 @@ class PointPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
 
     parent_page_types = ["pages.HomePage"]
-    subpage_types: list[str] = []
-    max_count = len(Point.choices)
+    # the Policy point page is the policy tracker (/policy/): laws, bills and model protocols
+    subpage_types = ["pages.PolicyItemPage"]
 
     class Meta:
         verbose_name = _("point page")
 
     def clean(self) -> None:
         super().clean()
-        others = PointPage.objects.filter(point=self.point)
+        # one page per point in each language (a translation shares its source's point)
+        locale = self.locale_id or getattr(default_locale(), "pk", None)
+        others = PointPage.objects.filter(point=self.point, locale_id=locale)
         if self.pk:
             others = others.exclude(pk=self.pk)
         if self.point and others.exists():
             raise ValidationError({"point": _("There is already a page for this point.")})
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = cast("dict[str, Any]", super().get_context(request, *args, **kwargs))
+        if self.point == Point.POLICY:
+            from heatwatch.pages.models.policy import tracker_context
+
+            context.update(tracker_context(self, request))
+        return context

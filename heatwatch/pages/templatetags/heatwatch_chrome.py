@@ -20,7 +20,7 @@ def primary_nav(context: template.Context) -> list[chrome.NavItem]:
 @register.simple_tag(takes_context=True)
 def language_links(context: template.Context) -> list[chrome.LanguageLink]:
     """``{% language_links as links %}``: the current page in every configured language."""
-    return chrome.language_links(request=context.get("request"))
+    return chrome.language_links(request=context.get("request"), page=context.get("page"))
 
 
 @register.simple_tag

@@ -38,7 +38,8 @@ def test_spanish_navigation_is_translated_and_stays_under_the_prefix(client):
 def test_english_content_under_spanish_chrome_is_marked_english(client):
     body = html(client.get("/es/community/"))
 
-    assert '<div class="usa-prose" lang="en">' in body
+    assert '<div lang="en">' in body
+    assert "hw-language-notice" in body
 
 
 @pytest.mark.parametrize("path", ["/", *POINT_PATHS])
