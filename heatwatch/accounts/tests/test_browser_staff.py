@@ -84,8 +84,8 @@ def test_invite_to_first_sign_in_with_two_factor(browser, live_server, personas,
     newcomer.goto(f"{base}{path}")
     violations = axe_scan(browser, f"{base}{path}")
     assert violations == [], [(v["id"], v["help"]) for v in violations]
-    newcomer.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
-    newcomer.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    newcomer.locator("#id_new_password1").fill(NEW_PASSWORD)
+    newcomer.locator("#id_new_password2").fill(NEW_PASSWORD)
     newcomer.get_by_role("button", name="Save the password and continue").click()
     newcomer.wait_for_url(re.compile(r".*/two_factor/setup/$"))
     newcomer.get_by_role("button", name="Next").click()
@@ -139,7 +139,7 @@ def test_a_staff_page_in_spanish(browser, live_server, personas):
     page.get_by_role("button", name="Save").click()
     page.goto(f"{base}/staff/")
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.locator(".hw-staff-tag").inner_text() == "Personal"
+    assert page.locator(".hw-staff-tag").text_content().strip() == "Personal"
     cookies = context.cookies()
     clean_axe(browser, f"{base}/staff/", cookies)
     clean_axe(browser, f"{base}/staff/account/profile/", cookies)
