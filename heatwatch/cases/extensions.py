@@ -12,6 +12,11 @@ on ``cases``, so ``cases`` never imports them. They register here, in their
 - **case list sections**: ``register_case_list_section(template=..., context=fn)``; the case
   list includes ``template`` with ``fn(user=...)``'s context.
 
+- **court status**: ``register_court_status(name, source)``; ``source(case)`` returns one line
+  on the youth's court involvement kept by that app (e.g. the youth-court docket of
+  ``prosecution``), or None. ``court_statuses(case)`` gives them for the MDT briefing and the
+  case page, so court matters are not typed twice.
+
 A registration is keyed by name, so registering again (a reloaded app) replaces it.
 """
 
@@ -49,6 +54,7 @@ class Section:
 _conditions: dict[str, ConditionSource] = {}
 _case_sections: dict[str, Section] = {}
 _list_sections: dict[str, Section] = {}
+_court_statuses: dict[str, Callable[[Any], str | None]] = {}
 
 
 def register_alert_conditions(name: str, source: ConditionSource) -> None:
@@ -88,3 +94,15 @@ def case_list_sections(*, user: Any) -> list[tuple[str, dict[str, Any]]]:
         (s.template, s.context(user=user))
         for s in (_list_sections[n] for n in sorted(_list_sections))
     ]
+
+
+def register_court_status(name: str, source: Callable[[Any], str | None]) -> None:
+    """Add a source of one-line court statuses: ``source(case)`` → a line, or None."""
+    _court_statuses[name] = source
+
+
+def court_statuses(case: Any) -> list[str]:
+    """The registered court-status lines of ``case`` that have something to say, in name
+    order."""
+    lines = (_court_statuses[name](case) for name in sorted(_court_statuses))
+    return [line for line in lines if line]

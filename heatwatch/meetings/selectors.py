@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from heatwatch.audit.models import Action, Outcome
 from heatwatch.audit.services import audit_log
 from heatwatch.cases import selectors as case_selectors
-from heatwatch.cases.extensions import AlertCondition
+from heatwatch.cases.extensions import AlertCondition, court_statuses
 from heatwatch.cases.models import (
     Alert,
     AlertKind,
@@ -195,8 +195,14 @@ def _age(youth: Youth, on: date) -> str:
 
 
 def court_status(case: Case) -> str:
-    """The youth's court involvement in one line (``cases.selectors.case_court_status``)."""
-    return case_selectors.case_court_status(case=case)
+    """The youth's court involvement in one line: what other apps keep (the youth-court
+    docket, through ``cases.extensions.court_statuses``) and the matters typed on the case
+    (``cases.selectors.case_court_status``, left out when none is typed and another app had
+    something to say)."""
+    kept = court_statuses(case)
+    if kept and not case.court_matters.exists():
+        return "; ".join(kept)
+    return "; ".join([*kept, case_selectors.case_court_status(case=case)])
 
 
 def briefings_for(*, meeting: Meeting, items: list[AgendaItem]) -> list[Briefing]:
