@@ -377,8 +377,11 @@ def _protect(report: Report) -> None:
                     disclosure.Relation(tid, tuple(ids), "eq" if section.sums else "le")
                 )
     problem = disclosure.Problem(vars=vars_, relations=relations)
-    outcome = disclosure.protect(problem)
-    for vid in outcome.suppressed:
+    try:
+        suppressed = disclosure.protect(problem).suppressed
+    except disclosure.DisclosureError:
+        suppressed = set(refs)  # cannot be protected: publish no count at all
+    for vid in suppressed:
         refs[vid].value = None
     for section in report.sections:
         counts = [line for line in section.lines if not line.unit]

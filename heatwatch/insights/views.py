@@ -124,6 +124,10 @@ def _range(request: HttpRequest) -> tuple[date, date, list[str]]:
     if (end - start).days > MAX_DAYS:
         errors.append(_("Choose a period of at most ten years."))
         start = end - timedelta(days=MAX_DAYS)
+    # What was typed goes back into the form (bounded), so a mistake can be corrected.
+    request.insights_typed = {  # type: ignore[attr-defined]
+        name: request.GET.get(name, "")[:10] for name in ("start", "end")
+    }
     return start, end, errors
 
 

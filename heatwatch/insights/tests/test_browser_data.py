@@ -62,4 +62,6 @@ def test_data_page_at_320_px(browser, live_server, records):
     context.close()
     for path in ("/data/", "/es/data/"):
         found = axe_at_320(browser, f"{live_server.url}{path}")
-        assert found == [], [(v["id"], v["help"], len(v["nodes"])) for v in found]
+        assert found == [], [
+            (v["id"], [(n["target"], n["failureSummary"][:200]) for n in v["nodes"]]) for v in found
+        ]
