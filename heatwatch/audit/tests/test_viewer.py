@@ -214,3 +214,28 @@ def test_who_saw_link_only_for_audit_readers(personas, login):
     assert "/staff/audit/?record_type=cases.case&amp;record_id=5" in html
     request.user = personas.analyst
     assert "audit" not in template.render(Context({"request": request}))
+
+
+def test_the_tip_and_case_pages_link_to_who_saw_them(personas, login):
+    from heatwatch.cases.tests.conftest import open_case
+    from heatwatch.tips import services as tip_services
+    from heatwatch.tips.models import Channel
+
+    tip = tip_services.tip_submit(
+        data=tip_services.TipInput(narrative="A youth is seen at the bus depot every night."),
+        channel=Channel.WEB,
+        issue_receipt=False,
+    ).tip
+    case = open_case(personas)
+    coordinator = login(Client(), personas.coordinator)
+    tip_page = coordinator.get(f"/staff/tips/{tip.pk}/")
+    assert f"/staff/audit/?record_type=tips.tip&amp;record_id={tip.pk}" in tip_page.content.decode()
+    case_page = coordinator.get(f"/staff/cases/{case.pk}/")
+    assert (
+        f"/staff/audit/?record_type=cases.case&amp;record_id={case.pk}"
+        in case_page.content.decode()
+    )
+    # the care team's advocate (open_case puts them on it) reads the case, not the log
+    advocate_page = login(Client(), personas.advocate).get(f"/staff/cases/{case.pk}/")
+    assert advocate_page.status_code == 200
+    assert "/staff/audit/" not in advocate_page.content.decode()
