@@ -45,3 +45,32 @@ def test_the_staff_list_does_not_grow_with_events(make_event, queries_do_not_gro
     )
     assert before.content.count(b'data-label="Event"') == 2
     assert after.content.count(b'data-label="Event"') == 12
+
+
+def test_the_api_list_and_an_events_registrations_do_not_grow(
+    make_event, queries_do_not_grow, personas, login
+):
+    client = Client()
+    _events(make_event, 2, 0)
+    before, after = queries_do_not_grow(
+        lambda: client.get("/api/events?audience=school"),
+        lambda: _events(make_event, 10, 10),
+        most=10,
+    )
+    assert before.json()["count"] == 2 and after.json()["count"] == 12
+    staff = login(Client(), personas.coordinator)
+    event = make_event(title="Many registrants", capacity=50)
+
+    def add(n: int, offset: int) -> None:
+        for i in range(n):
+            services.registration_create(
+                event_id=event.pk,
+                data=services.RegistrationInput(name="P", email=f"r{offset + i}@example.test"),
+            )
+
+    add(2, 0)
+    queries_do_not_grow(
+        lambda: staff.get(f"/api/events/{event.pk}/registrations"),
+        lambda: add(10, 100),
+        most=25,
+    )
