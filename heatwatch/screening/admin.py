@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from heatwatch.accounts.admin import admin_site
+from heatwatch.accounts.admin import AdministratorOnly, admin_site
 from heatwatch.screening import engine, services
 from heatwatch.screening.models import Questionnaire, QuestionnaireVersion, Screener, VersionStatus
 
@@ -47,7 +47,7 @@ class VersionForm(forms.ModelForm):
 
 
 @admin.register(QuestionnaireVersion, site=admin_site)
-class QuestionnaireVersionAdmin(admin.ModelAdmin):
+class QuestionnaireVersionAdmin(AdministratorOnly, admin.ModelAdmin):
     form = VersionForm
     list_display = ("title", "number", "status", "licensed", "published_at")
     list_filter = ("status", "licensed")
@@ -57,9 +57,6 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
         if obj is not None and obj.status != VersionStatus.DRAFT:
             return False
         return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         text = form.cleaned_data["definition_text"]
@@ -79,15 +76,12 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Questionnaire, site=admin_site)
-class QuestionnaireAdmin(admin.ModelAdmin):
+class QuestionnaireAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ("slug", "created_at")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Screener, site=admin_site)
-class ScreenerAdmin(admin.ModelAdmin):
+class ScreenerAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ("user", "organisation", "is_active", "created_at")
     list_filter = ("is_active",)
     raw_id_fields = ("user",)

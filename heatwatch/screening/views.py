@@ -180,7 +180,10 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
                 result=found,
                 by=staff_user(request),
                 data=form.to_input(),
-                version=form.cleaned_data["version"],
+                # Autosaves carry the version (two windows cannot save over each other); a
+                # button press sends what this window shows, even while an autosave is
+                # still on its way (its version would be one behind).
+                version=form.cleaned_data["version"] if htmx else None,
             )
         except services.ScreeningError as exc:
             error = str(exc)
@@ -195,12 +198,18 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         status = 400
     if htmx:
-        return render(
+        # htmx swaps only 2xx answers: the refusal is said in the status line of the form
+        # (the status code travels in a header for scripts and tests).
+        response = render(
             request,
             "screening/_saved.html",
-            {"result": found, "error": error or _("Not saved: check the fields marked.")},
-            status=status,
+            {
+                "result": found,
+                "error": error or _("Not saved: check the fields marked, then save the draft."),
+            },
         )
+        response["X-Heatwatch-Status"] = str(status)
+        return response
     if error:
         form.add_error(None, error)
     return _render_result(request, found, form=form, status=status)
@@ -219,7 +228,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
             result=found,
             by=staff_user(request),
             data=form.to_input(),
-            version=form.cleaned_data["version"],
+            version=None,  # what this window shows (see ``save``)
         )
     except services.ScreeningIncomplete as exc:
         found.refresh_from_db()
@@ -285,6 +294,13 @@ def _intake_page(
     )
 
 
+def _intake_form(found: ScreeningResult, user: Any, data: Any = None) -> IntakeForm:
+    form = IntakeForm(data, initial=services.intake_initial(found), user=user)
+    # The source is the screening, whatever is posted.
+    form.fields["intake_source"].disabled = True
+    return form
+
+
 @coordinator_only
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest, pk: int) -> HttpResponse:
@@ -295,10 +311,9 @@ def intake(request: HttpRequest, pk: int) -> HttpResponse:
     if found.case_id is not None:
         messages.info(request, _("This screening is already on a case."))
         return redirect("screening:result", pk=found.pk)
+    form = _intake_form(found, user, request.POST if request.method == "POST" else None)
     if request.method != "POST":
-        form = IntakeForm(initial=services.intake_initial(found), user=user)
         return _intake_page(request, found, form)
-    form = IntakeForm(request.POST, user=user)
     if not form.is_valid():
         return _intake_page(request, found, form, status=400)
     choice = form.cleaned_data["person_choice"]
@@ -339,5 +354,6 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The screening is on the case now."))
             return redirect("cases:detail", pk=done.case_id or 0)
-    form = IntakeForm(initial=services.intake_initial(found), user=user)
-    return _intake_page(request, found, form, attach_form=attach_form, status=400)
+    return _intake_page(
+        request, found, _intake_form(found, user), attach_form=attach_form, status=400
+    )

@@ -50,8 +50,17 @@ def fits_320(browser, url: str, cookies) -> bool:
 
 def clean(browser, url: str, cookies) -> None:
     violations = axe_scan(browser, url, cookies)
-    assert violations == [], [(v["id"], v["help"], len(v["nodes"])) for v in violations]
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
     assert fits_320(browser, url, cookies), f"{url} scrolls sideways at 320 px"
+
+
+def wait_text(page, text: str) -> None:
+    try:
+        page.get_by_text(text).first.wait_for(timeout=60_000)
+    except Exception as exc:
+        raise AssertionError(
+            f"{text!r} not on {page.url}: {page.inner_text('main')[:3000]}"
+        ) from exc
 
 
 def answer(page, item: str, index: int) -> None:
@@ -85,26 +94,26 @@ def test_teacher_screens_refers_and_the_screening_lands_on_the_case(browser, liv
         answer(page, item, 1)
     answer(page, "fearful", 0)
     # each change is saved as it is made (htmx): the status says so
-    page.get_by_text("Draft saved").wait_for()
+    wait_text(page, "Draft saved")
     result.refresh_from_db()
     assert '"older-partner": "no"' in result.answers
     # an incomplete questionnaire stays a draft and says what is missing
     page.get_by_role("button", name="See the result").click()
-    page.get_by_text("Answer every question").wait_for()
+    wait_text(page, "Answer every question")
     answer(page, "exchange", 0)
     answer(page, "runs-away", 2)
     answer(page, "absent", 2)
     answer(page, "branding", 1)
     answer(page, "health-visits", 1)
-    page.get_by_text("Draft saved").wait_for()
+    wait_text(page, "Draft saved")
     page.get_by_role("button", name="See the result").click()
-    page.get_by_text("Clear concern").first.wait_for()
+    wait_text(page, "Clear concern")
     assert page.get_by_text("If the youth is in danger right now, call 911 first.").count()
     cookies = context.cookies()
     result_url = f"{base}/staff/screening/{result.pk}/"
     clean(browser, result_url, cookies)
     page.get_by_role("button", name="Refer to the coordinator now").click()
-    page.get_by_text("Sent to the coordinators").first.wait_for()
+    wait_text(page, "Sent to the coordinators")
     assert csp == []
     # the fill page's scan: a new draft
     page.goto(f"{base}/staff/screening/")
@@ -127,7 +136,7 @@ def test_teacher_screens_refers_and_the_screening_lands_on_the_case(browser, liv
     coordinator.get_by_label("Date of birth").fill("2011-03-04")
     coordinator.get_by_label("You open it for").select_option(label="Test Coordinating Office")
     coordinator.get_by_role("button", name="Check identity and continue").click()
-    coordinator.get_by_text("opened with the screening attached").wait_for()
+    wait_text(coordinator, "opened with the screening attached")
     case = Case.objects.get()
     assert case.intake_source == "screening"
     coordinator.wait_for_url(f"{base}/staff/cases/{case.pk}/")
@@ -155,11 +164,11 @@ def test_officer_records_youth_recovered_and_the_intake_appears(browser, live_se
     sign_in(officer, f"{base}/staff/tips/", personas.officer)
     clean(browser, f"{base}/staff/tips/", officer_context.cookies())
     officer.get_by_role("button", name=f"Acknowledge {tip.reference}").click()
-    officer.get_by_text("Referral acknowledged").wait_for()
+    wait_text(officer, "Referral acknowledged")
     officer.get_by_role("link", name=tip.reference).click()
     officer.get_by_label("Outcome").select_option(label="Youth recovered and safe")
     officer.get_by_role("button", name="Record the outcome").click()
-    officer.get_by_text("Outcome recorded").wait_for()
+    wait_text(officer, "Outcome recorded")
     referral.refresh_from_db()
     assert referral.outcome == "youth_recovered" and referral.acknowledged_at
     officer_context.close()
@@ -177,7 +186,7 @@ def test_officer_records_youth_recovered_and_the_intake_appears(browser, live_se
     coordinator.get_by_label("Estimated age").fill("14")
     coordinator.get_by_label("You open it for").select_option(label="Test Coordinating Office")
     coordinator.get_by_role("button", name="Check identity and continue").click()
-    coordinator.get_by_text(f"opened from tip {tip.reference}").wait_for()
+    wait_text(coordinator, f"opened from tip {tip.reference}")
     case = Case.objects.get()
     assert (case.intake_source, case.tip_reference) == ("recovery", tip.reference)
     assert coordinator.get_by_text("Referred by Test Police Department").count()
