@@ -82,7 +82,7 @@ _BITS = 3  # every comparison has at most 8 levels
 _TF_CLIP = (-6.0, 8.0)  # bits: a very common or very rare name moves the score this much at most
 DEFAULT_MAX_BLOCK = 1000
 # Blocks of keys without a date grow with the number of records ("Maria Garcia"): cap them lower.
-BLOCK_CAPS = {"nf": 50, "sw": 50, "fm": 200, "nm": 200, "ny": 200, "nc": 100}
+BLOCK_CAPS = {"nf": 50, "sw": 50, "fm": 200, "nm": 200, "ny": 50, "nc": 50}
 
 
 class Vocabulary:
@@ -382,9 +382,10 @@ def compare(left: Table, right: Table, li: IntArray, ri: IntArray) -> IntArray:
         ~g_null & ~f_null & ~swapped & ~nick & (g_jw < 0.8) & (f_jw < 0.8) & cross_hint
     )
     if len(c_need):
-        a = _jw(left.given[li[c_need]], right.family[ri[c_need]])
-        b = _jw(left.family[li[c_need]], right.given[ri[c_need]])
-        swapped[c_need] = (np.minimum(a, b) >= 0.85) & (np.maximum(a, b) >= 0.92)
+        cross_gf = _jw(left.given[li[c_need]], right.family[ri[c_need]])
+        cross_fg = _jw(left.family[li[c_need]], right.given[ri[c_need]])
+        low, high = np.minimum(cross_gf, cross_fg), np.maximum(cross_gf, cross_fg)
+        swapped[c_need] = (low >= 0.85) & (high >= 0.92)
     out[:, 0] = _select(
         [
             (g_null, 0),
