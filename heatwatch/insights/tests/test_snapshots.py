@@ -94,3 +94,34 @@ def test_a_draft_prepared_before_another_publication_is_refused(records):
     with pytest.raises(services.InsightsError):
         services.snapshot_publish(snapshot_id=b.pk, version=None, by=None)
     assert Snapshot.objects.get(pk=b.pk).status == SnapshotStatus.DRAFT
+
+
+def test_refresh_is_a_daily_scheduled_job():
+    from heatwatch.core import scheduling
+
+    job = next(j for j in scheduling.jobs() if j.name == "insights.refresh")
+    assert job.every == timedelta(days=1)
+
+
+def test_command_refresh_publish_and_attack(records):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("insights", "refresh", "--publish", stdout=out)
+    assert "attacker test passed" in out.getvalue() and "published" in out.getvalue()
+    out = io.StringIO()
+    call_command("insights", "attack", stdout=out)
+    assert '"failures": []' in out.getvalue()
+
+
+def test_seed_publishes_one_snapshot_once(records):
+    from heatwatch.insights.seed import seed_insights
+
+    first = seed_insights(scale=1, rng=random.Random(1), demo=True)
+    assert "published" in first[0]
+    assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 1
+    assert seed_insights(scale=1, rng=random.Random(1), demo=True) == [
+        "Insights: a snapshot is already published"
+    ]
