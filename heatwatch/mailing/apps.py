@@ -18,3 +18,6 @@ class MailingConfig(AppConfig):
         scheduling.register(
             "mailing.resume_sending", every=timedelta(minutes=5), task=tasks.resume_sending
         )
+        scheduling.register(
+            "mailing.send_scheduled", every=timedelta(minutes=1), task=tasks.send_scheduled
+        )

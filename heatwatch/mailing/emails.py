@@ -12,20 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import css_inline
+import dkim
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape
 
 from heatwatch.lib.links import absolute_url
-from heatwatch.mailing import services
+from heatwatch.mailing import conf, content, services
 from heatwatch.mailing.models import Delivery, Newsletter, Subscriber
 
+VERP_SALT = "heatwatch.mailing.verp"
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
@@ -87,20 +93,178 @@ def _build(
     return message
 
 
+# --- newsletters ------------------------------------------------------------------------------
+
+# Stand-ins for the reader's own links in a newsletter rendered once per language: plain
+# letters, so no escaping or CSS inlining changes them.
+_UNSUBSCRIBE_MARK = "HWLINKUNSUBSCRIBE0000"
+_PREFERENCES_MARK = "HWLINKPREFERENCES0000"
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    subject: str
+    text: str
+    html: str
+
+
+class NewsletterRenderer:
+    """Renders a newsletter's message once per (version, reader language) and fills in each
+    reader's links: the worker's cost per message is a string replacement, the headers and
+    serialising (and DKIM, when on), not a template and CSS inlining."""
+
+    def __init__(self, newsletter: Newsletter) -> None:
+        self.newsletter = newsletter
+        self._skeletons: dict[str, _Skeleton] = {}
+
+    def _skeleton(self, reader_language: str) -> _Skeleton:
+        cached = self._skeletons.get(reader_language)
+        if cached is not None:
+            return cached
+        version = content.frozen_or_render(self.newsletter, reader_language)
+        marks = {"unsubscribe": _UNSUBSCRIBE_MARK, "preferences": _PREFERENCES_MARK}
+        with translation.override(reader_language):
+            context = {
+                "newsletter": self.newsletter,
+                "version": version,
+                "program": settings.HEATWATCH_PROGRAM,
+                "links": marks,
+                "LANGUAGE_CODE": version["language"],
+            }
+            text = render_to_string("mailing/email/newsletter.txt", context)
+            html = _INLINER.inline(render_to_string("mailing/email/newsletter.html", context))
+        skeleton = _Skeleton(subject=version["subject"], text=text, html=html)
+        self._skeletons[reader_language] = skeleton
+        return skeleton
+
+    def message(self, *, delivery: Delivery) -> EmailMultiAlternatives:
+        """The newsletter to the subscriber of ``delivery``, with its fixed Message-ID."""
+        subscriber = delivery.subscriber
+        if subscriber is None:
+            raise ValueError("the subscriber of this send record was erased")
+        skeleton = self._skeleton(subscriber.language)
+        links = links_for(subscriber)
+        text = skeleton.text.replace(_UNSUBSCRIBE_MARK, links["unsubscribe"]).replace(
+            _PREFERENCES_MARK, links["preferences"]
+        )
+        html = skeleton.html.replace(_UNSUBSCRIBE_MARK, escape(links["unsubscribe"])).replace(
+            _PREFERENCES_MARK, escape(links["preferences"])
+        )
+        message = EmailMultiAlternatives(
+            subject=skeleton.subject,
+            body=text,
+            to=[subscriber.email],
+            headers={
+                "Message-ID": delivery.message_id or message_id_for(delivery),
+                "List-Unsubscribe": f"<{links['unsubscribe']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
 def newsletter_message(*, delivery: Delivery) -> EmailMultiAlternatives:
     """One newsletter to one subscriber (the send record must have its subscriber)."""
-    subscriber = delivery.subscriber
-    if subscriber is None:
-        raise ValueError("the subscriber of this send record was erased")
-    newsletter: Newsletter = delivery.newsletter
-    return _build(
-        subscriber=subscriber,
-        template="newsletter",
-        subject=newsletter.subject,
-        context={"newsletter": newsletter},
-        list_headers=True,
-        message_id=delivery.message_id or message_id_for(delivery),
+    return NewsletterRenderer(delivery.newsletter).message(delivery=delivery)
+
+
+def preview_message(*, newsletter: Newsletter, to: str, language: str) -> EmailMultiAlternatives:
+    """A test copy of a newsletter for the coordinator's own address, in ``language``.
+
+    Its links are stand-ins pointing at the subscription page (the coordinator is not a
+    subscriber), and it carries no List-Unsubscribe header.
+    """
+    version = content.frozen_or_render(newsletter, language)
+    with translation.override(language):
+        subscribe = absolute_url(reverse("mailing_public:subscribe"))
+        context = {
+            "newsletter": newsletter,
+            "version": version,
+            "program": settings.HEATWATCH_PROGRAM,
+            "links": {"unsubscribe": subscribe, "preferences": subscribe},
+            "LANGUAGE_CODE": version["language"],
+            "test_copy": True,
+        }
+        text = render_to_string("mailing/email/newsletter.txt", context)
+        html = _INLINER.inline(render_to_string("mailing/email/newsletter.html", context))
+        subject = translation.gettext("[Test] %(subject)s") % {"subject": version["subject"]}
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def preview_html(*, newsletter: Newsletter, language: str) -> str:
+    """The newsletter as its readers of ``language`` would see it, for the browser preview."""
+    return str(
+        preview_message(
+            newsletter=newsletter, to="preview@invalid", language=language
+        ).alternatives[0][0]
     )
+
+
+# --- envelope: VERP and DKIM --------------------------------------------------------------------
+
+_VERP = re.compile(r"^(?P<local>[^@+]+)\+(?P<pk>\d{1,12})-(?P<sig>[0-9a-f]{20})@(?P<domain>.+)$")
+
+
+def _verp_signature(pk: int) -> str:
+    return salted_hmac(VERP_SALT, str(pk), algorithm="sha256").hexdigest()[:20]
+
+
+def envelope_sender(delivery: Delivery) -> str:
+    """The envelope sender (Return-Path) of one send record: with a bounce address set, a
+    VERP address carrying the record's number and an HMAC of it, so a bounce names its
+    subscriber and cannot be forged; otherwise the From address."""
+    base = str(conf.get("HEATWATCH_MAILING_BOUNCE_ADDRESS") or "")
+    if not base or "@" not in base:
+        return str(settings.DEFAULT_FROM_EMAIL)
+    local, domain = base.rsplit("@", 1)
+    return f"{local}+{delivery.pk}-{_verp_signature(delivery.pk)}@{domain}"
+
+
+def delivery_from_verp(address: str) -> int | None:
+    """The send-record number a VERP address carries, or None when it is not one of ours or
+    its signature is wrong (forged or altered)."""
+    match = _VERP.match(address.strip().strip("<>").lower())
+    if not match:
+        return None
+    pk = int(match["pk"])
+    if not hmac.compare_digest(match["sig"], _verp_signature(pk)):
+        return None
+    return pk
+
+
+DKIM_HEADERS = [
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"mime-version",
+    b"content-type",
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
+]
+
+
+def dkim_sign(data: bytes) -> bytes:
+    """``data`` with a DKIM-Signature header in front when DKIM is configured (RFC 8058 asks
+    that it cover List-Unsubscribe and List-Unsubscribe-Post); unchanged otherwise."""
+    domain = str(conf.get("HEATWATCH_MAILING_DKIM_DOMAIN") or "")
+    selector = str(conf.get("HEATWATCH_MAILING_DKIM_SELECTOR") or "")
+    key = str(conf.get("HEATWATCH_MAILING_DKIM_PRIVATE_KEY") or "")
+    if not (domain and selector and key):
+        return data
+    signature = dkim.sign(
+        data,
+        selector.encode(),
+        domain.encode(),
+        key.encode(),
+        include_headers=DKIM_HEADERS,
+        linesep=b"\r\n",
+    )
+    return bytes(signature) + data
 
 
 def signup_message(*, subscriber: Subscriber) -> EmailMultiAlternatives:
@@ -138,3 +302,21 @@ def welcome_message(*, subscriber: Subscriber) -> EmailMultiAlternatives:
         context={"interests": subscriber.get_interest_labels()},
         list_headers=True,
     )
+
+
+def new_subscriber_notice(*, subscriber: Subscriber, to: list[str]) -> EmailMultiAlternatives:
+    """To the coordinators: someone confirmed a subscription (interests and language only; the
+    address is on the staff page for those who need it, not in a coordinator's inbox)."""
+    staff_url = absolute_url(reverse("mailing:newsletters"))
+    subject = translation.gettext("New mailing-list subscriber")
+    body = render_to_string(
+        "mailing/email/new_subscriber.txt",
+        {
+            "interests": subscriber.get_interest_labels(),
+            "language": subscriber.get_language_display(),
+            "source": subscriber.get_consent_source_display(),
+            "url": staff_url,
+            "program": settings.HEATWATCH_PROGRAM,
+        },
+    )
+    return EmailMultiAlternatives(subject=subject, body=body, to=to)

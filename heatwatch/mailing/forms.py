@@ -6,7 +6,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from heatwatch.mailing.models import Interest, Language
+from heatwatch.mailing.models import Interest, Language, SubscriberStatus
 from heatwatch.mailing.services import SubscribeInput
 
 
@@ -75,4 +75,58 @@ class NewsletterForm(forms.Form):
         label=_("Language"),
         choices=[("", _("Every language")), *Language.choices],
         required=False,
+    )
+
+
+class VersionForm(forms.Form):
+    """An action on a newsletter loaded at ``version`` (pause, resume, send, unschedule)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ScheduleForm(VersionForm):
+    at = forms.DateTimeField(
+        label=_("Send at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("In the county's time zone."),
+    )
+
+
+class TestCopyForm(forms.Form):
+    language = forms.ChoiceField(label=_("Version"), choices=Language.choices, initial=Language.EN)
+
+
+class UnsuppressForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why may this address receive our e-mails again?"),
+        max_length=200,
+        help_text=_("For example: the person wrote to us, their mailbox works again."),
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: email, name, organisation, interests, language (a header line first; "
+            "only email is required). Nobody is e-mailed."
+        ),
+    )
+    consent = forms.CharField(
+        label=_("Where does these people's consent come from?"),
+        max_length=200,
+        help_text=_("For example: sign-up sheet at the March coalition training."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check the file (change nothing)"), required=False, initial=True
+    )
+
+
+class ExportForm(forms.Form):
+    statuses = forms.MultipleChoiceField(
+        label=_("Subscribers to export"),
+        choices=SubscriberStatus.choices,
+        initial=[SubscriberStatus.CONFIRMED],
+        widget=forms.CheckboxSelectMultiple,
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.fields import StreamField
 
 from heatwatch.lib.fields import EncryptedTextField
+from heatwatch.mailing.blocks import NewsletterBlock
 
 
 class Interest(models.TextChoices):
@@ -45,6 +47,7 @@ class SubscriberStatus(models.TextChoices):
 class ConsentSource(models.TextChoices):
     WEB = "web", _("Sign-up form")
     IMPORT = "import", _("Imported list")
+    OTHER = "other", _("Other (see the import record)")
 
 
 class Subscriber(models.Model):
@@ -70,6 +73,11 @@ class Subscriber(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # Why the address stopped receiving mail (a hard bounce, a score of soft ones, a 5xx).
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    suppressed_reason = models.CharField(max_length=300, blank=True, default="")
+    # Free text of where an imported consent came from (the event, the paper form...).
+    consent_note = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -85,17 +93,61 @@ class Subscriber(models.Model):
         return [str(Interest(i).label) for i in self.interests]
 
 
+class BounceKind(models.TextChoices):
+    HARD = "hard", _("Permanent (hard)")
+    SOFT = "soft", _("Temporary (soft)")
+
+
+class Bounce(models.Model):
+    """One bounce of one address, read from a bounce message or an SMTP refusal."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="bounces")
+    kind = models.CharField(max_length=8, choices=BounceKind.choices)
+    # The status or reason the bounce gave (never the address).
+    detail = models.CharField(max_length=300, blank=True, default="")
+    # Identifies the bounce message, so reading the same mailbox twice counts it once.
+    message_key = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    # Set when a coordinator lifts the suppression: the bounce no longer counts.
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "message_key"], name="mailing_bounce_once_per_message"
+            )
+        ]
+        indexes = [models.Index(fields=["subscriber", "kind", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"bounce {self.pk}"
+
+
 class NewsletterStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Sending")
+    PAUSED = "paused", _("Paused")
     SENT = "sent", _("Sent")
 
 
 class Newsletter(models.Model):
-    """One issue sent to the subscribers who chose ``interest`` (and ``language``, if set)."""
+    """One issue sent to the subscribers who chose ``interest`` (and ``language``, if set).
+
+    Composed in the CMS (a Wagtail snippet: subject, preheader and StreamField content, in
+    English and optionally Spanish) or, for a short notice, as plain ``body`` text on the staff
+    page. When sending starts, what each language's readers get is rendered once into
+    ``frozen``: every reader of the issue gets the same text, and the archive shows it.
+    """
 
     subject = models.CharField(max_length=200)
-    body = models.TextField()
+    preheader = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    content = StreamField(NewsletterBlock(), blank=True, default=list)
+    subject_es = models.CharField(max_length=200, blank=True, default="")
+    preheader_es = models.CharField(max_length=200, blank=True, default="")
+    content_es = StreamField(NewsletterBlock(), blank=True, default=list)
     interest = models.CharField(
         max_length=16, choices=Interest.choices, default=Interest.NEWSLETTER
     )
@@ -104,16 +156,36 @@ class Newsletter(models.Model):
     status = models.CharField(
         max_length=16, choices=NewsletterStatus.choices, default=NewsletterStatus.DRAFT
     )
+    # A notice of one event (offered when a coalition training is published): at most one.
+    event = models.OneToOneField(
+        "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    frozen = models.JSONField(default=dict, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED)
+
+    @property
+    def in_archive(self) -> bool:
+        return self.status == NewsletterStatus.SENT and self.interest == Interest.NEWSLETTER
 
 
 class DeliveryStatus(models.TextChoices):

@@ -6,16 +6,23 @@ send-record number, never by address.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from heatwatch.accounts.models import User
+from heatwatch.audit.models import Action
+from heatwatch.audit.services import audit_log
 from heatwatch.mailing import services
 from heatwatch.mailing.models import (
     Delivery,
     DeliveryStatus,
+    Interest,
     Newsletter,
     NewsletterStatus,
     Subscriber,
+    SubscriberStatus,
 )
 
 
@@ -82,3 +89,44 @@ def send_log(*, newsletter: Newsletter) -> QuerySet[Delivery]:
         )
         .order_by("-updated_at", "-pk")
     )
+
+
+def suppressions(*, by: User, limit: int = 200) -> list[Subscriber]:
+    """The suppressed addresses, latest first, with the reason (audited: the page shows
+    addresses, so a coordinator can recognise the one to lift)."""
+    rows = list(
+        Subscriber.objects.filter(status=SubscriberStatus.SUPPRESSED)
+        .only("pk", "email", "suppressed_at", "suppressed_reason", "language", "status")
+        .order_by("-suppressed_at", "-pk")[:limit]
+    )
+    audit_log(
+        action=Action.READ,
+        actor=by,
+        object_type="mailing.subscriber",
+        reason=f"suppression list ({len(rows)} addresses shown)",
+    )
+    return rows
+
+
+def suppressed_get(*, pk: int) -> Subscriber:
+    """One suppressed subscriber, or 404."""
+    return get_object_or_404(Subscriber, pk=pk, status=SubscriberStatus.SUPPRESSED)
+
+
+def archive_issues() -> QuerySet[Newsletter]:
+    """The sent issues of the newsletter, newest first (the public archive)."""
+    return Newsletter.objects.filter(
+        status=NewsletterStatus.SENT, interest=Interest.NEWSLETTER
+    ).order_by("-finished_at", "-pk")
+
+
+def archive_issue(*, pk: int) -> Newsletter:
+    """One sent issue, or 404 (drafts, notices and issues still being sent are not public)."""
+    return get_object_or_404(archive_issues(), pk=pk)
+
+
+def trainings_without_notice() -> list[Any]:
+    """Upcoming published coalition trainings no notice was made for (notices.py)."""
+    from heatwatch.mailing import notices
+
+    return list(notices.trainings_without_notice()[:20])

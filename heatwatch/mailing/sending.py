@@ -8,6 +8,9 @@ at once, or one is killed mid-send (docs/mailing.md, "Exactly once").
    re-checks the subscriber is still confirmed (else ``skipped``), commits ``handing`` with the
    row's fixed Message-ID, hands the message to SMTP, then commits ``accepted`` (or ``failed``
    with the reply). Each step is conditional on the worker still holding the row.
+   The batch goes over one reused SMTP connection, at most HEATWATCH_MAILING_RATE_PER_SECOND
+   messages a second, each from its own VERP envelope sender and DKIM-signed when configured;
+   a pause (the coordinator's) stops the run before its next batch.
 3. A worker whose lease ran out (killed) has its rows given back: ``claimed`` rows were never
    handed to SMTP; ``handing`` rows are the one unavoidable window (the server may have
    accepted the message before the commit) and go out again with the same Message-ID.
@@ -18,14 +21,23 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.utils import timezone
 
-from heatwatch.mailing import emails, services
-from heatwatch.mailing.models import Delivery, DeliveryStatus, Newsletter, SubscriberStatus
+from heatwatch.mailing import bounces, conf, emails, services
+from heatwatch.mailing.models import (
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    NewsletterStatus,
+    SubscriberStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +49,34 @@ class BatchResult:
     skipped: int = 0
     lost: int = 0  # rows another worker took over (this one's lease ran out)
     deferred: int = 0  # temporary failures (4xx), queued again for later
+
+
+@dataclass
+class Pacer:
+    """Keeps a worker at or under ``rate`` messages a second (0: no limit). The clock and the
+    sleep are parameters so the pacing is tested without waiting."""
+
+    rate: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _next: float = field(default=0.0, init=False)
+
+    def wait(self) -> None:
+        """Return when the next message may go."""
+        if self.rate <= 0:
+            return
+        now = self.clock()
+        if self._next > now:
+            self.sleep(self._next - now)
+            now = self._next
+        self._next = max(now, self._next) + 1.0 / self.rate
+
+
+def _permanent_refusal(exc: Exception) -> bool:
+    """The server refused the recipient itself for good (5xx at RCPT): the address is marked."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused) and all(
+        500 <= code < 600 for code, _ in exc.recipients.values()
+    )
 
 
 def _text(value: bytes | str) -> str:
@@ -65,7 +105,18 @@ def _smtp_reason(exc: Exception, *, address: str) -> str:
     return re.sub(re.escape(address), "<recipient>", reason, flags=re.IGNORECASE)[:300]
 
 
-def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchResult) -> None:
+@dataclass
+class _Run:
+    """What one batch shares: the SMTP connection, the renderer, the pacer and the counts."""
+
+    connection: Any
+    renderer: emails.NewsletterRenderer
+    pacer: Pacer
+    result: BatchResult
+
+
+def _send_one(run: _Run, delivery: Delivery, claim: str) -> None:
+    result = run.result
     subscriber = delivery.subscriber
     if subscriber is None or subscriber.status != SubscriberStatus.CONFIRMED:
         # Unsubscribed, suppressed or erased since the row was queued: never mailed.
@@ -79,8 +130,9 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
     try:
         # Built and serialised before anything is handed over: a message that cannot be built
         # (a header with a line break, say) fails alone and is never retried.
-        message = emails.newsletter_message(delivery=delivery)
-        message.message()
+        message = run.renderer.message(delivery=delivery)
+        data = emails.dkim_sign(message.message().as_bytes(linesep="\r\n"))
+        sender = emails.envelope_sender(delivery)
     except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
         logger.exception("mailing: could not build the message of delivery %s", delivery.pk)
         services.delivery_mark(
@@ -104,8 +156,13 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
         result.lost += 1
         return
     delivery.attempts += 1
+    run.pacer.wait()
     try:
-        connection.send_messages([message])  # type: ignore[attr-defined]
+        smtp = getattr(run.connection, "connection", None)
+        if isinstance(smtp, smtplib.SMTP):
+            smtp.sendmail(sender, [subscriber.email], data)
+        else:  # a non-SMTP e-mail backend (development): no envelope of our own
+            run.connection.send_messages([message])
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
         # The server refused this message: nothing was delivered, the reason is kept.
         reason = _smtp_reason(exc, address=subscriber.email)
@@ -113,6 +170,8 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
             services.delivery_retry_later(delivery=delivery, claim=claim, error=reason)
             result.deferred += 1
             return
+        if _permanent_refusal(exc):
+            bounces.suppress_after_refusal(delivery=delivery, reason=reason)
         services.delivery_mark(
             delivery=delivery,
             claim=claim,
@@ -133,7 +192,12 @@ def _send_one(connection: object, delivery: Delivery, claim: str, result: BatchR
     result.accepted += 1
 
 
-def send_batch(*, newsletter: Newsletter) -> BatchResult | None:
+def send_batch(
+    *,
+    newsletter: Newsletter,
+    renderer: emails.NewsletterRenderer | None = None,
+    pacer: Pacer | None = None,
+) -> BatchResult | None:
     """Claim one batch and send it over one SMTP connection; None when nothing is queued.
 
     A connection failure (the server went away) leaves the row being handed in ``handing`` and
@@ -147,9 +211,15 @@ def send_batch(*, newsletter: Newsletter) -> BatchResult | None:
     result = BatchResult()
     connection = get_connection(fail_silently=False)
     connection.open()
+    run = _Run(
+        connection=connection,
+        renderer=renderer or emails.NewsletterRenderer(newsletter),
+        pacer=pacer or Pacer(rate=float(conf.get("HEATWATCH_MAILING_RATE_PER_SECOND") or 0)),
+        result=result,
+    )
     try:
         for delivery in rows:
-            _send_one(connection, delivery, claim, result)
+            _send_one(run, delivery, claim)
     finally:
         try:
             connection.close()
@@ -160,15 +230,20 @@ def send_batch(*, newsletter: Newsletter) -> BatchResult | None:
 
 def send_newsletter(*, newsletter_id: int) -> BatchResult:
     """Queue a newsletter's recipients (idempotent) and send every queued row; safe to run twice,
-    or in several workers at once."""
+    or in several workers at once. A paused newsletter stops before the next batch (the rows
+    of the batch in hand are finished first); resuming starts a new run."""
     total = BatchResult()
     newsletter = Newsletter.objects.filter(pk=newsletter_id).first()
-    if newsletter is None or newsletter.status == "draft":
+    if newsletter is None or newsletter.status != NewsletterStatus.SENDING:
         return total
-    if newsletter.status == "sending":
-        services.deliveries_queue(newsletter=newsletter)
+    services.deliveries_queue(newsletter=newsletter)
     services.deliveries_release_expired(newsletter=newsletter)
-    while (batch := send_batch(newsletter=newsletter)) is not None:
+    renderer = emails.NewsletterRenderer(newsletter)
+    pacer = Pacer(rate=float(conf.get("HEATWATCH_MAILING_RATE_PER_SECOND") or 0))
+    while (
+        services.newsletter_is_sending(newsletter=newsletter)
+        and (batch := send_batch(newsletter=newsletter, renderer=renderer, pacer=pacer)) is not None
+    ):
         for name in ("accepted", "failed", "skipped", "lost", "deferred"):
             setattr(total, name, getattr(total, name) + getattr(batch, name))
     services.newsletter_finish_if_done(newsletter=newsletter)

@@ -28,12 +28,16 @@ from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
+from heatwatch.events.models import Event
 from heatwatch.lib.crypto import blind_index
+from heatwatch.lib.versioning import StaleEdit, bump, locked
+from heatwatch.mailing import conf
 from heatwatch.mailing.models import (
     INTEREST_FIELDS,
     ConsentSource,
     Delivery,
     DeliveryStatus,
+    Interest,
     Newsletter,
     NewsletterStatus,
     Subscriber,
@@ -122,7 +126,7 @@ def subscriber_from_unsubscribe_token(token: str) -> Subscriber:
     return subscriber
 
 
-def _new_unsubscribe_token() -> str:
+def new_unsubscribe_token() -> str:
     return secrets.token_urlsafe(32)
 
 
@@ -179,7 +183,7 @@ def subscribe(
                 **values,
                 "email": data.email.strip(),
                 "consent_source": consent_source,
-                "unsubscribe_token": _new_unsubscribe_token(),
+                "unsubscribe_token": new_unsubscribe_token(),
             },
         )
         if created:
@@ -225,6 +229,10 @@ def confirm(*, subscriber: Subscriber) -> Subscriber:
     from heatwatch.mailing import tasks
 
     transaction.on_commit(lambda: tasks.send_welcome_mail.enqueue(subscriber_id=subscriber.pk))
+    if conf.get("HEATWATCH_MAILING_NOTIFY_COORDINATORS"):
+        transaction.on_commit(
+            lambda: tasks.notify_coordinators.enqueue(subscriber_id=subscriber.pk)
+        )
     return subscriber
 
 
@@ -339,19 +347,160 @@ def audience(newsletter: Newsletter) -> QuerySet[Subscriber]:
     return qs
 
 
-@transaction.atomic
-def newsletter_send(*, newsletter: Newsletter, by: User) -> Newsletter:
-    """Start sending a draft: the worker creates the claim rows and sends (tasks.send)."""
-    newsletter = Newsletter.objects.select_for_update().get(pk=newsletter.pk)
-    if newsletter.status != NewsletterStatus.DRAFT:
-        raise MailingError(_("This newsletter has already been sent."))
+class StaleNewsletter(MailingError, StaleEdit):
+    """The newsletter changed (was paused, resumed, scheduled, sent) since the page was loaded."""
+
+
+def _locked_newsletter(newsletter: Newsletter, version: int | None) -> Newsletter:
+    return locked(
+        Newsletter,
+        newsletter.pk,
+        version=version,
+        stale=StaleNewsletter,
+        message=_("This newsletter changed since you loaded the page. Review it and try again."),
+    )
+
+
+def _start_sending(newsletter: Newsletter, *, by: User | None, reason: str) -> None:
+    from heatwatch.mailing import content, tasks
+
+    if not newsletter.subject.strip():
+        raise MailingError(_("Give the newsletter a subject first."))
+    newsletter.frozen = content.freeze(newsletter)
     newsletter.status = NewsletterStatus.SENDING
     newsletter.queued_at = timezone.now()
-    newsletter.save(update_fields=["status", "queued_at", "updated_at"])
-    audit_log(action=Action.UPDATE, actor=by, obj=newsletter, fields=["status"], reason="send")
+    bump(newsletter, ["frozen", "status", "queued_at"])
+    audit_log(action=Action.UPDATE, actor=by, obj=newsletter, fields=["status"], reason=reason)
+    newsletter_id = newsletter.pk
+    transaction.on_commit(lambda: tasks.send_newsletter.enqueue(newsletter_id=newsletter_id))
+
+
+@transaction.atomic
+def newsletter_send(*, newsletter: Newsletter, by: User, version: int | None = None) -> Newsletter:
+    """Start sending a draft (or a scheduled one, now): its content is rendered once for each
+    language and kept (``frozen``), then the worker creates the claim rows and sends."""
+    newsletter = _locked_newsletter(newsletter, version)
+    if newsletter.status not in (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED):
+        raise MailingError(_("This newsletter has already been sent."))
+    _start_sending(newsletter, by=by, reason="send")
+    return newsletter
+
+
+@transaction.atomic
+def newsletter_schedule(
+    *, newsletter: Newsletter, by: User, at: datetime, version: int | None
+) -> Newsletter:
+    """Send a draft at ``at`` (the periodic job ``mailing.send_scheduled`` starts it)."""
+    newsletter = _locked_newsletter(newsletter, version)
+    if not newsletter.is_editable:
+        raise MailingError(_("This newsletter has already been sent."))
+    if at <= timezone.now():
+        raise MailingError(_("Choose a time in the future, or send it now."))
+    newsletter.status = NewsletterStatus.SCHEDULED
+    newsletter.scheduled_at = at
+    bump(newsletter, ["status", "scheduled_at"])
+    audit_log(
+        action=Action.UPDATE,
+        actor=by,
+        obj=newsletter,
+        fields=["status", "scheduled_at"],
+        reason="scheduled",
+    )
+    return newsletter
+
+
+@transaction.atomic
+def newsletter_unschedule(*, newsletter: Newsletter, by: User, version: int | None) -> Newsletter:
+    """Take a scheduled newsletter back to a draft."""
+    newsletter = _locked_newsletter(newsletter, version)
+    if newsletter.status != NewsletterStatus.SCHEDULED:
+        raise MailingError(_("This newsletter is not scheduled."))
+    newsletter.status = NewsletterStatus.DRAFT
+    newsletter.scheduled_at = None
+    bump(newsletter, ["status", "scheduled_at"])
+    audit_log(
+        action=Action.UPDATE, actor=by, obj=newsletter, fields=["status"], reason="unscheduled"
+    )
+    return newsletter
+
+
+def newsletters_start_scheduled(*, now: datetime | None = None) -> list[int]:
+    """Periodic: start every scheduled newsletter whose time has come; their ids."""
+    now = now or timezone.now()
+    started = []
+    due = Newsletter.objects.filter(status=NewsletterStatus.SCHEDULED, scheduled_at__lte=now)
+    for pk in list(due.order_by("scheduled_at", "pk").values_list("pk", flat=True)[:100]):
+        with transaction.atomic():
+            newsletter = Newsletter.objects.select_for_update().get(pk=pk)
+            if newsletter.status != NewsletterStatus.SCHEDULED:
+                continue
+            _start_sending(newsletter, by=None, reason="scheduled send")
+            started.append(pk)
+    return started
+
+
+@transaction.atomic
+def newsletter_pause(*, newsletter: Newsletter, by: User, version: int | None) -> Newsletter:
+    """Pause a send: workers stop before their next batch (the batch in hand is finished)."""
+    newsletter = _locked_newsletter(newsletter, version)
+    if newsletter.status != NewsletterStatus.SENDING:
+        raise MailingError(_("Only a newsletter being sent can be paused."))
+    newsletter.status = NewsletterStatus.PAUSED
+    bump(newsletter, ["status"])
+    audit_log(action=Action.UPDATE, actor=by, obj=newsletter, fields=["status"], reason="paused")
+    return newsletter
+
+
+@transaction.atomic
+def newsletter_resume(*, newsletter: Newsletter, by: User, version: int | None) -> Newsletter:
+    """Resume a paused send where it stopped (nobody already sent to is sent to again)."""
     from heatwatch.mailing import tasks
 
-    transaction.on_commit(lambda: tasks.send_newsletter.enqueue(newsletter_id=newsletter.pk))
+    newsletter = _locked_newsletter(newsletter, version)
+    if newsletter.status != NewsletterStatus.PAUSED:
+        raise MailingError(_("Only a paused newsletter can be resumed."))
+    newsletter.status = NewsletterStatus.SENDING
+    bump(newsletter, ["status"])
+    audit_log(action=Action.UPDATE, actor=by, obj=newsletter, fields=["status"], reason="resumed")
+    newsletter_id = newsletter.pk
+    transaction.on_commit(lambda: tasks.send_newsletter.enqueue(newsletter_id=newsletter_id))
+    return newsletter
+
+
+def newsletter_is_sending(*, newsletter: Newsletter) -> bool:
+    """Whether the newsletter is (still) being sent: not paused meanwhile."""
+    return Newsletter.objects.filter(pk=newsletter.pk, status=NewsletterStatus.SENDING).exists()
+
+
+@transaction.atomic
+def newsletter_test_send(*, newsletter: Newsletter, by: User, language: str) -> None:
+    """A test copy to the coordinator's own address, in ``language`` (sent by a task)."""
+    from heatwatch.mailing import tasks
+
+    if not by.email:
+        raise MailingError(_("Your account has no e-mail address to send a test copy to."))
+    audit_log(action=Action.READ, actor=by, obj=newsletter, reason=f"test copy ({language})")
+    newsletter_id, user_id = newsletter.pk, by.pk
+    transaction.on_commit(
+        lambda: tasks.send_test_copy.enqueue(
+            newsletter_id=newsletter_id, user_id=user_id, language=language
+        )
+    )
+
+
+@transaction.atomic
+def event_notice_create(*, event: Event, by: User) -> Newsletter:
+    """A draft notice of a coalition training, to subscribers interested in trainings, in
+    English and Spanish; the coordinator reviews it and confirms the send. One per event."""
+    from heatwatch.mailing import notices
+
+    existing = Newsletter.objects.filter(event=event).first()
+    if existing is not None:
+        return existing
+    newsletter = Newsletter.objects.create(
+        **notices.notice_fields(event), interest=Interest.TRAININGS, event=event, created_by=by
+    )
+    audit_log(action=Action.CREATE, actor=by, obj=newsletter, reason="event notice")
     return newsletter
 
 

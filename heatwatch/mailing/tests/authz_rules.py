@@ -9,6 +9,9 @@ RULES = [
     (r"^(es/)?subscribe/confirm/", EVERYONE),
     (r"^(es/)?subscribe/preferences/", EVERYONE),
     (r"^(es/)?unsubscribe/one-click/", EVERYONE),
-    # staff: composing and sending newsletters, the send log
+    # the public archive of sent issues (a dummy id gets 404 for everyone)
+    (r"^(es/)?newsletter/", EVERYONE),
+    # staff: composing and sending newsletters, the send log, preview, test copy, schedule,
+    # pause and resume, event notices, suppressions, CSV import and export
     (r"^staff/mailing/", COORDINATOR),
 ]

@@ -24,6 +24,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""
 
 
 @dataclass
@@ -44,7 +45,11 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         message = email.message_from_bytes(envelope.original_content, policy=default_policy)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.received.append(
+            Received(
+                envelope.mail_from, list(envelope.rcpt_tos), message, envelope.original_content
+            )
+        )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
