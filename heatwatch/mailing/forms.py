@@ -114,7 +114,7 @@ class ImportForm(forms.Form):
         ),
     )
     consent = forms.CharField(
-        label=_("Where does these people's consent come from?"),
+        label=_("Where does the consent of these people come from?"),
         max_length=200,
         help_text=_("For example: sign-up sheet at the March coalition training."),
     )
