@@ -125,3 +125,28 @@ def test_seed_publishes_one_snapshot_once(records):
     assert seed_insights(scale=1, rng=random.Random(1), demo=True) == [
         "Insights: a snapshot is already published"
     ]
+
+
+def test_a_year_closing_between_two_snapshots_is_protected_against_differencing(records):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    tz = timezone.get_fixed_timezone(0)
+    december = datetime(2025, 12, 20, tzinfo=tz)
+    january = datetime(2026, 1, 5, tzinfo=tz)
+    first = services.snapshot_prepare(now=december)
+    services.snapshot_publish(snapshot_id=first.pk, version=None, by=None)
+    # Youths identified in the last days of 2025 (recorded after the December snapshot).
+    synthetic.youths(
+        rng=random.Random(9), count=4, years=[2025], until=datetime(2025, 12, 31, tzinfo=tz)
+    )
+    second = services.snapshot_prepare(now=january)
+    assert second.attacker_passed, second.attacker
+    in_progress = first.cells.get(key="youth.total.2025")
+    frozen = second.cells.get(key="youth.total.2025")
+    assert not in_progress.frozen and frozen.frozen
+    assert second.cells.filter(table="youth.age", year=2025).exists()
+    services.snapshot_publish(snapshot_id=second.pk, version=None, by=None)
+    ok, report = services.attacker_test_all()
+    assert ok, report["failures"]
