@@ -78,7 +78,7 @@ def questionnaires(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/results/{result_id}",
+    "/results/{int:result_id}",
     response={200: ResultOut, **errors(401, 403, 404)},
     summary="One screening result (audited)",
     operation_id="screening_result",
