@@ -176,6 +176,8 @@ TEMPLATES = [
                 # the program's branding: CMS site setting over the environment's defaults
                 "heatwatch.pages.context_processors.program",
                 "heatwatch.core.context_processors.staff_roles",
+                # may_screen, for the staff menu (screening is granted, not a role)
+                "heatwatch.screening.context_processors.screening",
             ],
         },
     },
@@ -438,8 +440,22 @@ HEATWATCH_TIP_REPLY_DAYS = env_int("HEATWATCH_TIP_REPLY_DAYS", 7)
 HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR = env_int("HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR", 10)
 # Training requests per hour from one source before further ones are refused (events).
 HEATWATCH_TRAINING_REQUESTS_PER_HOUR = env_int("HEATWATCH_TRAINING_REQUESTS_PER_HOUR", 5)
+# A place freed for the next person on an event's waitlist is held this many hours (0: at once).
+HEATWATCH_EVENT_HOLD_HOURS = env_int("HEATWATCH_EVENT_HOLD_HOURS", 48)
+# Registrants' names, e-mails and needs are erased this many days after the event (counts kept).
+HEATWATCH_EVENT_PURGE_DAYS = env_int("HEATWATCH_EVENT_PURGE_DAYS", 365)
+# A follow-up survey link works this many days.
+HEATWATCH_EVENT_SURVEY_LINK_DAYS = env_int("HEATWATCH_EVENT_SURVEY_LINK_DAYS", 30)
+# The most places an event may let one registration take.
+HEATWATCH_EVENT_MAX_PLACES = env_int("HEATWATCH_EVENT_MAX_PLACES", 20)
+# A file of the statute codes charges may cite, one "CODE | description" a line (empty: the
+# list shipped in heatwatch/prosecution/data/statutes.txt).
+HEATWATCH_PROSECUTION_STATUTES_FILE = env_str("HEATWATCH_PROSECUTION_STATUTES_FILE", "")
 # An urgent tip not triaged within this many minutes is escalated.
 HEATWATCH_TIP_ESCALATE_MINUTES = env_int("HEATWATCH_TIP_ESCALATE_MINUTES", 60)
+# An urgent referral to a law-enforcement agency not acknowledged within this many minutes is
+# escalated to the coordinators.
+HEATWATCH_TIP_REFERRAL_ACK_MINUTES = env_int("HEATWATCH_TIP_REFERRAL_ACK_MINUTES", 30)
 # Closed tips not linked to a case are purged this many days after closing.
 HEATWATCH_TIP_RETENTION_DAYS = env_int("HEATWATCH_TIP_RETENTION_DAYS", 365)
 # Largest request body accepted on the public tip pages (text and files together).

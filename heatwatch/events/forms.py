@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from heatwatch.accounts.models import User
-from heatwatch.events import conf, services
+from heatwatch.events import services
 from heatwatch.events.models import (
     SECTOR_AUDIENCE,
     Audience,
@@ -207,7 +208,7 @@ class EventForm(forms.Form):
             .order_by("username")
         )
         most = cast(forms.IntegerField, self.fields["max_places"])
-        most.max_value = conf.get("HEATWATCH_EVENT_MAX_PLACES")
+        most.max_value = settings.HEATWATCH_EVENT_MAX_PLACES
         most.validators.append(MaxValueValidator(most.max_value))
         if kinds is not None:
             kind = cast(forms.ChoiceField, self.fields["kind"])
@@ -382,7 +383,7 @@ def accept_initial(request: TrainingRequest) -> dict[str, Any]:
             )
             if part
         ),
-        "max_places": min(request.approximate_size, conf.get("HEATWATCH_EVENT_MAX_PLACES")),
+        "max_places": min(request.approximate_size, settings.HEATWATCH_EVENT_MAX_PLACES),
     }
 
 

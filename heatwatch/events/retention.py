@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
-from heatwatch.events import conf
 from heatwatch.events.models import Event, Registration, TrainingRequest
 from heatwatch.lib.versioning import locked
 
@@ -25,7 +25,7 @@ from heatwatch.lib.versioning import locked
 def purge_due(*, now: datetime | None = None) -> list[int]:
     """The events whose registrants' personal data is due for erasure."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=conf.get("HEATWATCH_EVENT_PURGE_DAYS"))
+    cutoff = now - timedelta(days=settings.HEATWATCH_EVENT_PURGE_DAYS)
     return list(
         Event.objects.filter(ends_at__lt=cutoff, personal_data_purged_at__isnull=True)
         .order_by("ends_at")

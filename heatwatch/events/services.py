@@ -35,7 +35,7 @@ from heatwatch.accounts.selectors import users_with_role
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
-from heatwatch.events import conf, ical, tasks
+from heatwatch.events import ical, tasks
 from heatwatch.events.models import (
     Audience,
     Cadence,
@@ -211,7 +211,7 @@ def _validate(data: EventInput, *, creating: bool) -> None:
             _("The cancellation cut-off must be between 0 and %(most)d hours before the start.")
             % {"most": MAX_CUTOFF_HOURS}
         )
-    most = conf.get("HEATWATCH_EVENT_MAX_PLACES")
+    most = settings.HEATWATCH_EVENT_MAX_PLACES
     if not 1 <= data.max_places <= min(most, data.capacity):
         raise EventError(
             _("Places per registration: from 1 to %(most)d, and not above the capacity.")
@@ -656,7 +656,7 @@ def _promote(event: Event, *, now: datetime | None = None) -> list[Registration]
     free = event.capacity - confirmed_places(event.pk)
     if free <= 0:
         return []
-    hours = conf.get("HEATWATCH_EVENT_HOLD_HOURS")
+    hours = settings.HEATWATCH_EVENT_HOLD_HOURS
     waiting = Registration.objects.filter(event=event, status=Status.WAITLISTED).order_by(
         "waitlisted_at", "pk"
     )

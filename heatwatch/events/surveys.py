@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
-from heatwatch.events import conf
 from heatwatch.events.models import Confidence, Registration, SurveyResponse, Usefulness
 from heatwatch.events.models import RegistrationStatus as Status
 from heatwatch.events.services import EventError
@@ -46,7 +45,7 @@ def survey_key(registration: Registration) -> str:
 
 def registration_for_survey_key(key: str) -> Registration | None:
     """The attendee of a survey link; None when forged, unknown, expired or not an attendee."""
-    max_age = timedelta(days=conf.get("HEATWATCH_EVENT_SURVEY_LINK_DAYS"))
+    max_age = timedelta(days=settings.HEATWATCH_EVENT_SURVEY_LINK_DAYS)
     try:
         uid = uuid.UUID(signing.TimestampSigner(salt=SURVEY_SALT).unsign(key, max_age=max_age))
     except (signing.BadSignature, ValueError):
@@ -106,7 +105,7 @@ def send_survey(registration_id: int) -> None:
             % {"url": link},
             "",
             _("The link works for %(days)d days. Your answers are not linked to your name.")
-            % {"days": conf.get("HEATWATCH_EVENT_SURVEY_LINK_DAYS")},
+            % {"days": settings.HEATWATCH_EVENT_SURVEY_LINK_DAYS},
         ]
         EmailMessage(
             subject=_("[%(program)s] How was it? %(title)s")

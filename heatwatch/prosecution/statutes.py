@@ -33,7 +33,7 @@ _cache: dict[str, tuple[float, dict[str, Statute]]] = {}
 
 
 def statutes_file() -> Path:
-    configured = getattr(settings, "HEATWATCH_PROSECUTION_STATUTES_FILE", "") or ""
+    configured = settings.HEATWATCH_PROSECUTION_STATUTES_FILE
     return Path(configured) if configured else DEFAULT_FILE
 
 

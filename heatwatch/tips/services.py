@@ -829,7 +829,7 @@ def escalate_unacknowledged_referrals(*, now: datetime | None = None) -> list[Ti
     """Urgent referrals the agency has not acknowledged within
     HEATWATCH_TIP_REFERRAL_ACK_MINUTES: flag them (once) and alert the coordinators."""
     now = now or timezone.now()
-    minutes = getattr(settings, "HEATWATCH_TIP_REFERRAL_ACK_MINUTES", 30)
+    minutes = settings.HEATWATCH_TIP_REFERRAL_ACK_MINUTES
     cutoff = now - timedelta(minutes=int(minutes))
     escalated: list[TipReferral] = []
     with transaction.atomic():
