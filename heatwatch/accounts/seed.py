@@ -55,6 +55,8 @@ PARTNER_LOGINS: list[tuple[str, str, str, str, str]] = [
     ("school", "Kai", "Larsen", ORGANISATIONS[9][0], Role.ADVOCATE),
     ("community", "Noel", "Ortiz", ORGANISATIONS[10][0], Role.ADVOCATE),
     ("sheriff", "Remy", "Walsh", ORGANISATIONS[2][0], Role.OFFICER),
+    # an advocate in the prosecution office: the victim-witness advocate (docs/prosecution.md)
+    ("vwa", "Vic", "Torres", ORGANISATIONS[3][0], Role.ADVOCATE),
 ]
 
 FIRST_NAMES = (

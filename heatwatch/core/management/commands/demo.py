@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from heatwatch.accounts.models import User
-from heatwatch.accounts.seed import DEMO_PASSWORD, PERSONAS
+from heatwatch.accounts.seed import DEMO_PASSWORD, PARTNER_LOGINS, PERSONAS
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         w(f"  Staff area:   http://127.0.0.1:{port}/staff/")
         w(f"  Password for every demo login: {DEMO_PASSWORD}")
         w("  Logins:")
-        for username, _first, _last, org, role in PERSONAS:
+        for username, _first, _last, org, role in PERSONAS + PARTNER_LOGINS:
             w(f"    {username:<15} {role:<14} {org}")
         w("  Two-factor code for a login (valid 30 s), in another terminal:")
         w("    .venv/bin/heatwatch demo-code coordinator")
