@@ -41,6 +41,10 @@ class CasesConfig(AppConfig):
                 error=CaseError,
             )
         )
+        # The possible-duplicates queue puts pairs where a youth has an open case first.
+        from heatwatch.identity import extensions as identity_extensions
+
+        identity_extensions.register_open_cases("cases", selectors.people_with_open_cases)
         extensions.register_case_list_section(
             "tips_recoveries",
             template="tips/_recoveries_waiting.html",

@@ -4,6 +4,7 @@ read of a case is audited, and so is a denied attempt."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,7 @@ from heatwatch.cases.models import (
     ServicePlan,
     SharedField,
     StabilisationItem,
+    Youth,
 )
 from heatwatch.cases.permissions import (
     cases_on_team_of,
@@ -48,6 +50,7 @@ from heatwatch.cases.permissions import (
     is_coordinator,
     referrals_workable_by,
 )
+from heatwatch.identity.models import Person
 from heatwatch.lib import crypto
 from heatwatch.tips.extensions import LinkedCase
 
@@ -441,3 +444,22 @@ def intake_lookup_inputs(entry_reason: str) -> dict[str, Any] | None:
     plain = crypto.decrypt(entry_reason.removeprefix(LOOKUP_PREFIX), context=LOOKUP_CONTEXT)
     value: dict[str, Any] = json.loads(plain)
     return value
+
+
+def people_with_open_cases(person_ids: Collection[int]) -> set[int]:
+    """For identity's possible-duplicates queue: which of these (active) people have a youth
+    with an open case, counting youths linked to a person merged into them. One query per level
+    of merges."""
+    root = {int(p): int(p) for p in person_ids}
+    frontier = set(root)
+    while frontier:
+        absorbed = dict(
+            Person.objects.filter(merged_into_id__in=frontier).values_list("pk", "merged_into_id")
+        )
+        frontier = set(absorbed) - set(root)
+        for pk in frontier:
+            root[pk] = root[absorbed[pk]]
+    linked = Youth.objects.filter(
+        person_id__in=list(root), cases__status=CaseStatus.OPEN
+    ).values_list("person_id", flat=True)
+    return {root[p] for p in linked if p is not None}

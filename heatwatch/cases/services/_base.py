@@ -146,6 +146,8 @@ class YouthInput:
             sex=sex,
             city=self.city,
             source="cases",
+            # "about 15": matched as a range of birth years when there is no date of birth
+            age=self.estimated_age if not self.date_of_birth else None,
         )
 
 

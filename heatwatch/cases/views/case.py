@@ -51,6 +51,8 @@ from heatwatch.cases.views._page import (
 )
 from heatwatch.core.actions import invalid_status
 from heatwatch.core.pagination import page_of, query_without_page
+from heatwatch.identity import duplicates as identity_duplicates
+from heatwatch.identity.selectors import can_manage_identities
 
 # --- list and intake --------------------------------------------------------------------------
 
@@ -467,6 +469,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "counts": selectors.alert_counts(user=request.user),
             "grants": selectors.break_glass_log(user=request.user)[:100],
+            # the possible-duplicates queue's counts per week (identity)
+            "identity_queue": identity_duplicates.dashboard_context()
+            if can_manage_identities(request.user)
+            else None,
         },
     )
 
