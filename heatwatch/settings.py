@@ -498,6 +498,22 @@ HEATWATCH_MAILING_CONFIRM_MAILS_PER_DAY = env_int("HEATWATCH_MAILING_CONFIRM_MAI
 # before another worker may take it over (much longer than one SMTP exchange).
 HEATWATCH_MAILING_BATCH_SIZE = env_int("HEATWATCH_MAILING_BATCH_SIZE", 100)
 HEATWATCH_MAILING_CLAIM_LEASE_MINUTES = env_int("HEATWATCH_MAILING_CLAIM_LEASE_MINUTES", 15)
+# Messages a second one worker hands to SMTP (0: as fast as the server takes them).
+HEATWATCH_MAILING_RATE_PER_SECOND = env_float("HEATWATCH_MAILING_RATE_PER_SECOND", 0.0)
+# The VERP envelope sender's base, e.g. bounces@bayview.example (empty: the From address).
+HEATWATCH_MAILING_BOUNCE_ADDRESS = env_str("HEATWATCH_MAILING_BOUNCE_ADDRESS", "")
+# DKIM signing (all three, or none): the domain (d=), the selector (s=), the PEM private key.
+HEATWATCH_MAILING_DKIM_DOMAIN = env_str("HEATWATCH_MAILING_DKIM_DOMAIN", "")
+HEATWATCH_MAILING_DKIM_SELECTOR = env_str("HEATWATCH_MAILING_DKIM_SELECTOR", "")
+HEATWATCH_MAILING_DKIM_PRIVATE_KEY = env_secret("HEATWATCH_MAILING_DKIM_PRIVATE_KEY") or ""
+# Soft bounces within the window (days) that suppress an address.
+HEATWATCH_MAILING_SOFT_BOUNCE_LIMIT = env_int("HEATWATCH_MAILING_SOFT_BOUNCE_LIMIT", 3)
+HEATWATCH_MAILING_SOFT_BOUNCE_WINDOW_DAYS = env_int("HEATWATCH_MAILING_SOFT_BOUNCE_WINDOW_DAYS", 30)
+# E-mail the coordinators when someone confirms a subscription (never the address).
+HEATWATCH_MAILING_NOTIFY_COORDINATORS = env_bool("HEATWATCH_MAILING_NOTIFY_COORDINATORS", False)
+# Publish a refreshed statistics snapshot without a coordinator's review when it passes the
+# attacker test (docs/insights.md).
+HEATWATCH_INSIGHTS_AUTO_PUBLISH = env_bool("HEATWATCH_INSIGHTS_AUTO_PUBLISH", False)
 
 # --- logging: no IP addresses or user agents, ever ---------------------------------------------
 LOGGING = {

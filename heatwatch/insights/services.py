@@ -220,7 +220,7 @@ def snapshot_prepare(*, now: datetime | None = None, by: User | None = None) -> 
     snapshot.seconds = time.monotonic() - started
     snapshot.save()
     audit_log(action=Action.CREATE, actor=by, obj=snapshot, reason="insights snapshot prepared")
-    if passed and getattr(settings, "HEATWATCH_INSIGHTS_AUTO_PUBLISH", False):
+    if passed and settings.HEATWATCH_INSIGHTS_AUTO_PUBLISH:
         _publish(snapshot=snapshot, by=None)
     return snapshot
 

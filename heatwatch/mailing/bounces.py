@@ -26,6 +26,7 @@ from email.message import Message
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,6 @@ from flufl.bounce import all_failures
 from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
-from heatwatch.mailing import conf
 from heatwatch.mailing.models import (
     Bounce,
     BounceKind,
@@ -95,7 +95,7 @@ def _suppress(subscriber: Subscriber, *, reason: str, actor: User | None = None)
 
 
 def _soft_score(subscriber: Subscriber, now: datetime) -> int:
-    window = timedelta(days=int(conf.get("HEATWATCH_MAILING_SOFT_BOUNCE_WINDOW_DAYS")))
+    window = timedelta(days=int(settings.HEATWATCH_MAILING_SOFT_BOUNCE_WINDOW_DAYS))
     return Bounce.objects.filter(
         subscriber=subscriber,
         kind=BounceKind.SOFT,
@@ -129,9 +129,9 @@ def bounce_record(
         reason = f"hard bounce: {detail}" if detail else "hard bounce"
         return "suppressed" if _suppress(subscriber, reason=reason) else "recorded"
     score = _soft_score(subscriber, timezone.now())
-    limit = int(conf.get("HEATWATCH_MAILING_SOFT_BOUNCE_LIMIT"))
+    limit = int(settings.HEATWATCH_MAILING_SOFT_BOUNCE_LIMIT)
     if score >= limit:
-        days = conf.get("HEATWATCH_MAILING_SOFT_BOUNCE_WINDOW_DAYS")
+        days = settings.HEATWATCH_MAILING_SOFT_BOUNCE_WINDOW_DAYS
         reason = f"{score} soft bounces in {days} days (last: {detail})"
         return "suppressed" if _suppress(subscriber, reason=reason) else "recorded"
     return "recorded"

@@ -28,7 +28,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
 from heatwatch.lib.links import absolute_url
-from heatwatch.mailing import conf, content, services
+from heatwatch.mailing import content, services
 from heatwatch.mailing.models import Delivery, Newsletter, Subscriber
 
 VERP_SALT = "heatwatch.mailing.verp"
@@ -216,7 +216,7 @@ def envelope_sender(delivery: Delivery) -> str:
     """The envelope sender (Return-Path) of one send record: with a bounce address set, a
     VERP address carrying the record's number and an HMAC of it, so a bounce names its
     subscriber and cannot be forged; otherwise the From address."""
-    base = str(conf.get("HEATWATCH_MAILING_BOUNCE_ADDRESS") or "")
+    base = str(settings.HEATWATCH_MAILING_BOUNCE_ADDRESS or "")
     if not base or "@" not in base:
         return str(settings.DEFAULT_FROM_EMAIL)
     local, domain = base.rsplit("@", 1)
@@ -251,9 +251,9 @@ DKIM_HEADERS = [
 def dkim_sign(data: bytes) -> bytes:
     """``data`` with a DKIM-Signature header in front when DKIM is configured (RFC 8058 asks
     that it cover List-Unsubscribe and List-Unsubscribe-Post); unchanged otherwise."""
-    domain = str(conf.get("HEATWATCH_MAILING_DKIM_DOMAIN") or "")
-    selector = str(conf.get("HEATWATCH_MAILING_DKIM_SELECTOR") or "")
-    key = str(conf.get("HEATWATCH_MAILING_DKIM_PRIVATE_KEY") or "")
+    domain = str(settings.HEATWATCH_MAILING_DKIM_DOMAIN or "")
+    selector = str(settings.HEATWATCH_MAILING_DKIM_SELECTOR or "")
+    key = str(settings.HEATWATCH_MAILING_DKIM_PRIVATE_KEY or "")
     if not (domain and selector and key):
         return data
     signature = dkim.sign(

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.utils import timezone
 
-from heatwatch.mailing import bounces, conf, emails, services
+from heatwatch.mailing import bounces, emails, services
 from heatwatch.mailing.models import (
     Delivery,
     DeliveryStatus,
@@ -214,7 +214,7 @@ def send_batch(
     run = _Run(
         connection=connection,
         renderer=renderer or emails.NewsletterRenderer(newsletter),
-        pacer=pacer or Pacer(rate=float(conf.get("HEATWATCH_MAILING_RATE_PER_SECOND") or 0)),
+        pacer=pacer or Pacer(rate=float(settings.HEATWATCH_MAILING_RATE_PER_SECOND or 0)),
         result=result,
     )
     try:
@@ -239,7 +239,7 @@ def send_newsletter(*, newsletter_id: int) -> BatchResult:
     services.deliveries_queue(newsletter=newsletter)
     services.deliveries_release_expired(newsletter=newsletter)
     renderer = emails.NewsletterRenderer(newsletter)
-    pacer = Pacer(rate=float(conf.get("HEATWATCH_MAILING_RATE_PER_SECOND") or 0))
+    pacer = Pacer(rate=float(settings.HEATWATCH_MAILING_RATE_PER_SECOND or 0))
     while (
         services.newsletter_is_sending(newsletter=newsletter)
         and (batch := send_batch(newsletter=newsletter, renderer=renderer, pacer=pacer)) is not None

@@ -31,7 +31,6 @@ from heatwatch.core import ratelimit
 from heatwatch.events.models import Event
 from heatwatch.lib.crypto import blind_index
 from heatwatch.lib.versioning import StaleEdit, bump, locked
-from heatwatch.mailing import conf
 from heatwatch.mailing.models import (
     INTEREST_FIELDS,
     ConsentSource,
@@ -229,7 +228,7 @@ def confirm(*, subscriber: Subscriber) -> Subscriber:
     from heatwatch.mailing import tasks
 
     transaction.on_commit(lambda: tasks.send_welcome_mail.enqueue(subscriber_id=subscriber.pk))
-    if conf.get("HEATWATCH_MAILING_NOTIFY_COORDINATORS"):
+    if settings.HEATWATCH_MAILING_NOTIFY_COORDINATORS:
         transaction.on_commit(
             lambda: tasks.notify_coordinators.enqueue(subscriber_id=subscriber.pk)
         )

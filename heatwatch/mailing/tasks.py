@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django_tasks import task
 
-from heatwatch.mailing import conf, emails, selectors, sending, services
+from heatwatch.mailing import emails, selectors, sending, services
 from heatwatch.mailing.models import Newsletter, Subscriber, SubscriberStatus
 
 
@@ -72,7 +73,7 @@ def notify_coordinators(*, subscriber_id: int) -> None:
     from heatwatch.accounts.selectors import users_with_role
 
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None or not conf.get("HEATWATCH_MAILING_NOTIFY_COORDINATORS"):
+    if subscriber is None or not settings.HEATWATCH_MAILING_NOTIFY_COORDINATORS:
         return
     addresses = list(
         users_with_role(role=Role.COORDINATOR).exclude(email="").values_list("email", flat=True)
