@@ -310,7 +310,7 @@ def test_demo_accounts_all_have_an_authenticator(clock):
 
     call_command("seed", "--demo", stdout=StringIO())
     users = User.objects.all()
-    assert users.count() == 49  # 8 personas, 7 partner logins, the teacher (screening), 33 generated
+    assert users.count() == 49  # 8 personas, 7 partner logins, the teacher, 33 generated
     without = [u.username for u in users if not TOTPAuthenticator.objects.filter(user=u).exists()]
     assert without == []
     generated = users.exclude(username__in=["coordinator", "admin"]).order_by("pk").first()
