@@ -55,10 +55,15 @@ def program_for_request(request: HttpRequest | None) -> dict[str, Any]:
     try:
         if request is not None:
             site = Site.find_for_request(request)
-            stored = ProgramSettings.for_request(request) if site is not None else None
         else:
             site = Site.objects.filter(is_default_site=True).first()
-            stored = ProgramSettings.for_site(site) if site is not None else None
+        # Read, never create: Wagtail's for_request/for_site would insert an empty row on a
+        # page view (a write, and a different query count on the first request).
+        stored = (
+            ProgramSettings.objects.filter(site=site).select_related("logo").first()
+            if site is not None
+            else None
+        )
     except DatabaseError:  # before migrations (e.g. an error page on a fresh install)
         stored = None
     except Exception:  # noqa: BLE001 - DisallowedHost and the like: keep the defaults

@@ -23,6 +23,24 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _wagtail_tree():
+    """The page tree and Site that migrations create. A transactional test elsewhere in the
+    suite that does not roll back by serialisation flushes them; rebuild them with the same
+    migration code when they are gone (the suite's order decides whether they are)."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from heatwatch.pages.apps import ensure_locales
+    from heatwatch.pages.models import HomePage
+
+    if not HomePage.objects.exists() or not Site.objects.exists():
+        ensure_locales()
+        migration = importlib.import_module("heatwatch.pages.migrations.0002_initial_pages")
+        migration.create_pages(django_apps, None)
+
+
 def sign_in(browser, live_server, user):
     page = browser.new_context().new_page()
     page.goto(f"{live_server.url}/staff/account/login/")
