@@ -29,7 +29,6 @@ def browser_type_launch_args():
     }
 
 
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Make ``serialized_rollback`` restore the migrated database whatever ran before.
