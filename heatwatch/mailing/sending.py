@@ -6,8 +6,10 @@ at once, or one is killed mid-send (docs/mailing.md, "Exactly once").
 2. A worker claims a batch (``deliveries_claim``: a conditional UPDATE from ``queued``, so a row
    is one worker's only), opens one SMTP connection for the batch, and for each row:
    re-checks the subscriber is still confirmed (else ``skipped``), commits ``handing`` with the
-   row's fixed Message-ID, hands the message to SMTP, then commits ``accepted`` (or ``failed``
-   with the reply). Each step is conditional on the worker still holding the row.
+   row's fixed Message-ID, hands the message to SMTP, and records ``accepted`` (or ``failed``
+   with the reply). The "accepted" of one row is committed with the "handing" of the next (or
+   at the batch's end): one commit per message, and at most one row in doubt at any time.
+   Each step is conditional on the worker still holding the row.
    The batch goes over one reused SMTP connection, at most HEATWATCH_MAILING_RATE_PER_SECOND
    messages a second, each from its own VERP envelope sender and DKIM-signed when configured;
    a pause (the coordinator's) stops the run before its next batch.
@@ -28,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import transaction
 from django.utils import timezone
 
 from heatwatch.mailing import bounces, emails, services
@@ -107,88 +110,106 @@ def _smtp_reason(exc: Exception, *, address: str) -> str:
 
 @dataclass
 class _Run:
-    """What one batch shares: the SMTP connection, the renderer, the pacer and the counts."""
+    """What one batch shares: the SMTP connection, the renderer, the pacer, the counts, and the
+    row the server last accepted whose "accepted" is not yet written (see ``_send_one``)."""
 
     connection: Any
     renderer: emails.NewsletterRenderer
     pacer: Pacer
     result: BatchResult
+    claim: str = ""
+    accepted: Delivery | None = None
+    accepted_at: Any = None
+
+    def mark(self, delivery: Delivery, *, status: str, expect: str, **fields: Any) -> bool:
+        """Move ``delivery`` on, writing the pending "accepted" of the previous row in the same
+        transaction: one commit per message, and never more than one row in doubt."""
+        with transaction.atomic():
+            self.flush()
+            return services.delivery_mark(
+                delivery=delivery, claim=self.claim, status=status, expect=expect, **fields
+            )
+
+    def flush(self) -> None:
+        """Write the pending "accepted" (a batch's end, or before any other write)."""
+        if self.accepted is None:
+            return
+        services.delivery_mark(
+            delivery=self.accepted,
+            claim=self.claim,
+            status=DeliveryStatus.ACCEPTED,
+            expect=DeliveryStatus.HANDING,
+            accepted_at=self.accepted_at,
+        )
+        self.accepted = None
 
 
-def _send_one(run: _Run, delivery: Delivery, claim: str) -> None:
+def _send_one(run: _Run, delivery: Delivery) -> None:
     result = run.result
     subscriber = delivery.subscriber
     if subscriber is None or subscriber.status != SubscriberStatus.CONFIRMED:
         # Unsubscribed, suppressed or erased since the row was queued: never mailed.
-        services.delivery_mark(
-            delivery=delivery, claim=claim, status=DeliveryStatus.SKIPPED, expect="claimed"
-        )
+        run.mark(delivery, status=DeliveryStatus.SKIPPED, expect=DeliveryStatus.CLAIMED)
         result.skipped += 1
         return
     message_id = delivery.message_id or emails.message_id_for(delivery)
     delivery.message_id = message_id
+    smtp = getattr(run.connection, "connection", None)
+    message = None
     try:
         # Built and serialised before anything is handed over: a message that cannot be built
         # (a header with a line break, say) fails alone and is never retried.
-        message = run.renderer.message(delivery=delivery)
-        data = emails.dkim_sign(message.message().as_bytes(linesep="\r\n"))
+        if isinstance(smtp, smtplib.SMTP):
+            data = emails.dkim_sign(run.renderer.message_bytes(delivery=delivery))
+        else:  # a non-SMTP e-mail backend (development): Django's message, no envelope
+            message = run.renderer.message(delivery=delivery)
+            message.message()
         sender = emails.envelope_sender(delivery)
     except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
         logger.exception("mailing: could not build the message of delivery %s", delivery.pk)
-        services.delivery_mark(
-            delivery=delivery,
-            claim=claim,
+        run.mark(
+            delivery,
             status=DeliveryStatus.FAILED,
             expect=DeliveryStatus.CLAIMED,
             error=f"message not built: {type(exc).__name__}",
         )
         result.failed += 1
         return
-    if not services.delivery_mark(
-        delivery=delivery,
-        claim=claim,
-        status=DeliveryStatus.HANDING,
-        expect=DeliveryStatus.CLAIMED,
-        message_id=message_id,
-        handed_at=timezone.now(),
-        attempts=delivery.attempts + 1,
-    ):
+    run.pacer.wait()
+    handed = services.delivery_hand_over(
+        delivery=delivery, claim=run.claim, accepted=run.accepted, accepted_at=run.accepted_at
+    )
+    run.accepted = None
+    if not handed:
         result.lost += 1
         return
     delivery.attempts += 1
-    run.pacer.wait()
     try:
-        smtp = getattr(run.connection, "connection", None)
         if isinstance(smtp, smtplib.SMTP):
             smtp.sendmail(sender, [subscriber.email], data)
-        else:  # a non-SMTP e-mail backend (development): no envelope of our own
+        else:
             run.connection.send_messages([message])
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
         # The server refused this message: nothing was delivered, the reason is kept.
         reason = _smtp_reason(exc, address=subscriber.email)
         if _temporary(exc):
-            services.delivery_retry_later(delivery=delivery, claim=claim, error=reason)
+            services.delivery_retry_later(delivery=delivery, claim=run.claim, error=reason)
             result.deferred += 1
             return
         if _permanent_refusal(exc):
             bounces.suppress_after_refusal(delivery=delivery, reason=reason)
         services.delivery_mark(
             delivery=delivery,
-            claim=claim,
+            claim=run.claim,
             status=DeliveryStatus.FAILED,
             expect=DeliveryStatus.HANDING,
             error=reason,
         )
         result.failed += 1
         return
-    # From the server's "250" to this commit is the one window a crash leaves in doubt.
-    services.delivery_mark(
-        delivery=delivery,
-        claim=claim,
-        status=DeliveryStatus.ACCEPTED,
-        expect=DeliveryStatus.HANDING,
-        accepted_at=timezone.now(),
-    )
+    # From the server's "250" to the commit of this "accepted" (with the next row's "handing",
+    # or at the batch's end) is the one window a crash leaves in doubt.
+    run.accepted, run.accepted_at = delivery, timezone.now()
     result.accepted += 1
 
 
@@ -216,11 +237,13 @@ def send_batch(
         renderer=renderer or emails.NewsletterRenderer(newsletter),
         pacer=pacer or Pacer(rate=float(settings.HEATWATCH_MAILING_RATE_PER_SECOND or 0)),
         result=result,
+        claim=claim,
     )
     try:
         for delivery in rows:
-            _send_one(run, delivery, claim)
+            _send_one(run, delivery)
     finally:
+        run.flush()
         try:
             connection.close()
         except Exception:  # noqa: BLE001 - the batch's records are already written

@@ -574,9 +574,13 @@ def deliveries_claim(*, newsletter: Newsletter, size: int) -> tuple[str, list[De
             )
     rows = list(
         Delivery.objects.filter(claim_token=claim, status=DeliveryStatus.CLAIMED)
-        .select_related("subscriber", "newsletter")
+        .select_related("subscriber")
+        # A message needs the address, not the name or organisation (each one decryption).
+        .defer("subscriber__name", "subscriber__organisation")
         .order_by("pk")
     )
+    for row in rows:
+        row.newsletter = newsletter  # the caller's object, not one more copy per row
     return claim, rows
 
 
@@ -591,6 +595,51 @@ def delivery_mark(
         status=status, **fields
     )
     return updated == 1
+
+
+def delivery_hand_over(
+    *, delivery: Delivery, claim: str, accepted: Delivery | None, accepted_at: datetime | None
+) -> bool:
+    """The worker's one commit per message: ``accepted`` (the row the server took last, if
+    any) becomes ``accepted`` and ``delivery`` becomes ``handing``, in one transaction; False
+    when this worker no longer holds ``delivery``.
+
+    Both are plain parameterised UPDATEs on the same conditions as ``delivery_mark`` (row,
+    claim, expected status): this runs once per recipient, and the ORM's query building was
+    most of the worker's own cost (benchmarks/mailing.py)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        if accepted is not None:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, accepted_at = %s, lease_until = NULL, "  # noqa: S608 - our table name
+                "updated_at = %s WHERE id = %s AND claim_token = %s AND status = %s",
+                [
+                    DeliveryStatus.ACCEPTED.value,
+                    connection.ops.adapt_datetimefield_value(accepted_at),
+                    now,
+                    accepted.pk,
+                    claim,
+                    DeliveryStatus.HANDING.value,
+                ],
+            )
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, message_id = %s, handed_at = %s, "  # noqa: S608 - our table name
+            "attempts = %s, updated_at = %s WHERE id = %s AND claim_token = %s AND status = %s",
+            [
+                DeliveryStatus.HANDING.value,
+                delivery.message_id,
+                now,
+                delivery.attempts + 1,
+                now,
+                delivery.pk,
+                claim,
+                DeliveryStatus.CLAIMED.value,
+            ],
+        )
+        return bool(cursor.rowcount == 1)
 
 
 def delivery_retry_later(*, delivery: Delivery, claim: str, error: str) -> bool:

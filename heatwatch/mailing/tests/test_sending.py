@@ -266,3 +266,56 @@ def test_a_temporary_failure_is_given_up_after_five_attempts(smtp_sink, readers)
     assert row.error.endswith("(given up after 5 attempts)")
     item.refresh_from_db()
     assert item.status == NewsletterStatus.SENT
+
+
+def test_the_fast_serialiser_writes_the_message_djangos_would(smtp_sink):
+    """The worker writes each message from a per-language frame (emails.message_bytes); what a
+    mail client parses from it is what Django's own message of the same newsletter says:
+    headers, both parts, the reader's links, non-ASCII text and long lines intact."""
+    from email import message_from_bytes, policy
+
+    from heatwatch.mailing import emails
+
+    make_subscriber("dolores@example.test", language="es")
+    long_line = "Capacitación para escuelas = talleres " * 12  # over 76 characters, with "="
+    item = newsletter(subject="Boletín de invierno: ñandú", body=f"Tres talleres.\n\n{long_line}")
+    services.deliveries_queue(newsletter=item)
+    delivery = Delivery.objects.select_related("subscriber", "newsletter").get()
+    renderer = emails.NewsletterRenderer(item)
+    fast = message_from_bytes(renderer.message_bytes(delivery=delivery), policy=policy.default)
+    reference = message_from_bytes(
+        renderer.message(delivery=delivery).message().as_bytes(linesep="\r\n"),
+        policy=policy.default,
+    )
+    for header in ("Subject", "From", "To", "Message-ID", "List-Unsubscribe",
+                   "List-Unsubscribe-Post", "MIME-Version"):  # fmt: skip
+        assert str(fast[header]).strip() == str(reference[header]).strip(), header
+    assert fast["Subject"] == "Boletín de invierno: ñandú"
+    assert fast.get_content_type() == "multipart/alternative" and fast["Date"]
+    for kind in ("plain", "html"):
+        ours = fast.get_body(preferencelist=(kind,)).get_content()
+        theirs = reference.get_body(preferencelist=(kind,)).get_content()
+        assert ours.strip() == theirs.strip(), kind
+        assert long_line.strip() in " ".join(ours.split()) or kind == "html"
+    assert delivery.subscriber.unsubscribe_token in fast.get_body(("plain",)).get_content()
+    links = emails.links_for(delivery.subscriber)
+    assert links["unsubscribe"] in fast.get_body(("plain",)).get_content()
+    assert f"<{links['unsubscribe']}>" == str(fast["List-Unsubscribe"]).strip()
+    assert links["preferences"] in fast.get_body(("plain",)).get_content()
+    data = renderer.message_bytes(delivery=delivery)
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_an_internationalised_address_is_written_by_the_email_package(smtp_sink):
+    from email import message_from_bytes, policy
+
+    from heatwatch.mailing import emails
+
+    make_subscriber("josé@ejemplo.test")
+    item = newsletter()
+    services.deliveries_queue(newsletter=item)
+    delivery = Delivery.objects.select_related("subscriber", "newsletter").get()
+    data = emails.NewsletterRenderer(item).message_bytes(delivery=delivery)
+    parsed = message_from_bytes(data, policy=policy.default)
+    assert parsed["To"] and "Winter newsletter" == parsed["Subject"]
