@@ -2,7 +2,7 @@
 
 For each size (``--sizes``, default 10,000 and 100,000) the subscribers are bulk-inserted into a
 fresh database, a newsletter is started, and a worker process (``sending.send_newsletter``, the
-task's body: claim rows, one SMTP connection per batch, commit before and after each hand-over)
+task's body: claim rows, one SMTP connection per batch, one commit per hand-over)
 sends it. Printed per size: messages per second, the worker's peak memory (ru_maxrss of that
 process), and, in the same run against the same sink, a bare ``smtplib`` loop sending the same
 pre-rendered messages over one reused connection. Targets: the worker at least 0.7 of the bare
