@@ -39,6 +39,7 @@ from heatwatch.events.permissions import (
 )
 
 PAST_SHOWN = 50
+UPCOMING_SHOWN = 50
 FEED_PAST_DAYS = 180
 
 
@@ -59,6 +60,7 @@ class PublicEvents:
     upcoming: list[Event]
     past: list[Event]
     past_page: Page[Event] | None = None
+    upcoming_page: Page[Event] | None = None
 
 
 def public_events_queryset(
@@ -78,20 +80,31 @@ def public_events_queryset(
 
 
 def public_events(
-    *, kind: str = "", audience: str = "", past_page: int = 1, now: datetime | None = None
+    *,
+    kind: str = "",
+    audience: str = "",
+    past_page: int = 1,
+    upcoming_page: int = 1,
+    now: datetime | None = None,
 ) -> PublicEvents:
-    """Public events, upcoming first (soonest first), then the past ones, most recent first,
-    PAST_SHOWN a page (``past_page``; a page out of range gives the last one)."""
+    """Public events, upcoming first (soonest first, UPCOMING_SHOWN a page), then the past
+    ones, most recent first, PAST_SHOWN a page; a page out of range gives the last one."""
     now = now or timezone.now()
     queryset = _with_counts(Event.objects.filter(is_public=True))
     if kind in Kind.values:
         queryset = queryset.filter(kind=kind)
     if audience in Audience.values:
         queryset = _for_audience(queryset, audience)
-    upcoming = list(queryset.filter(ends_at__gte=now).order_by("starts_at", "pk"))
+    upcoming_qs = queryset.filter(ends_at__gte=now).order_by("starts_at", "pk")
+    soon = Paginator(upcoming_qs, UPCOMING_SHOWN).get_page(upcoming_page)
     past_qs = queryset.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
     page = Paginator(past_qs, PAST_SHOWN).get_page(past_page)
-    return PublicEvents(upcoming=upcoming, past=list(page.object_list), past_page=page)
+    return PublicEvents(
+        upcoming=list(soon.object_list),
+        past=list(page.object_list),
+        past_page=page,
+        upcoming_page=soon,
+    )
 
 
 def _for_audience(queryset: QuerySet[Event], audience: str) -> QuerySet[Event]:

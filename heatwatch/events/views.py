@@ -113,9 +113,17 @@ def event_list(request: HttpRequest) -> HttpResponse:
     audience = request.GET.get("audience", "")
     audience = audience if audience in Audience.values else ""
     events = selectors.public_events(
-        kind=kind, audience=audience, past_page=_page_number(request.GET.get("page", "1"))
+        kind=kind,
+        audience=audience,
+        past_page=_page_number(request.GET.get("page", "1")),
+        upcoming_page=_page_number(request.GET.get("upcoming", "1")),
     )
     query = "&".join(f"{k}={v}" for k, v in (("kind", kind), ("audience", audience)) if v)
+    # Each pager's links keep the other list where it was.
+    soon = events.upcoming_page.number if events.upcoming_page else 1
+    past = events.past_page.number if events.past_page else 1
+    upcoming_query = "&".join(part for part in (query, f"page={past}" if past > 1 else "") if part)
+    past_query = "&".join(part for part in (query, f"upcoming={soon}" if soon > 1 else "") if part)
     return render(
         request,
         "events/list.html",
@@ -123,6 +131,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "upcoming": events.upcoming,
             "past": events.past,
             "past_page": events.past_page,
+            "upcoming_page": events.upcoming_page,
+            "upcoming_query": upcoming_query,
+            "past_query": past_query,
             "kind": kind,
             "kinds": Kind.choices,
             "audience": audience,

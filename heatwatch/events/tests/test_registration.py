@@ -301,6 +301,39 @@ def test_the_list_shows_upcoming_first_keeps_past_ones_and_filters_by_kind(make_
     assert later.title in filtered and soon.title not in filtered and past.title not in filtered
 
 
+def test_upcoming_events_are_paged_and_each_pager_keeps_the_other_list(
+    make_event, clock, monkeypatch
+):
+    from heatwatch.events import selectors
+
+    monkeypatch.setattr(selectors, "UPCOMING_SHOWN", 3)
+    monkeypatch.setattr(selectors, "PAST_SHOWN", 2)
+    for day in range(-5, 0):
+        make_event(
+            title=f"Past event {-day}",
+            starts_at=START + dt.timedelta(days=day),
+            ends_at=START + dt.timedelta(days=day, hours=2),
+        )
+    for day in range(1, 8):
+        make_event(
+            title=f"Upcoming event {day}",
+            starts_at=START + dt.timedelta(days=day),
+            ends_at=START + dt.timedelta(days=day, hours=2),
+        )
+    clock.move_to(START - dt.timedelta(hours=1))
+    first = Client().get("/events/").content.decode()
+    assert [f"Upcoming event {d}" in first for d in range(1, 8)] == [True] * 3 + [False] * 4
+    assert 'href="?upcoming=2#coming-up"' in first and "Page 1 of 3" in first
+    third = Client().get("/events/?upcoming=3").content.decode()
+    assert "Upcoming event 7" in third and "Upcoming event 6" not in third
+    # A page beyond the last shows the last one; a past page is kept by the upcoming pager.
+    assert "Upcoming event 7" in Client().get("/events/?upcoming=99").content.decode()
+    both = Client().get("/events/?page=2&upcoming=2").content.decode()
+    assert "Upcoming event 4" in both and "Past event 3" in both and "Past event 1" not in both
+    assert 'href="?page=2&amp;upcoming=3#coming-up"' in both
+    assert 'href="?upcoming=2&amp;page=3#past"' in both
+
+
 def test_the_spanish_pages_serve_the_same_events(make_event):
     event = make_event()
     response = Client().get("/es/events/")
