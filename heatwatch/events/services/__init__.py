@@ -9,13 +9,17 @@ confirmed place gives it to the person who has waited longest, under the same lo
 Every write is audited in the same transaction as the change; e-mails go out with
 ``transaction.on_commit``. Registrants are anonymous (no account): their entries are audited
 without an actor, and the audit entry never holds their name or e-mail.
+
+By concept: ``_base`` (limits, errors, input records), this module (events, series,
+registrations, the waitlist and holds, check-in, their e-mails, materials) and
+``training_requests``; ``from heatwatch.events import services`` gives them all.
 """
 
 from __future__ import annotations
 
 import uuid
 from calendar import monthrange
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -30,8 +34,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from heatwatch.accounts.models import Role, User
-from heatwatch.accounts.selectors import users_with_role
+from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
 from heatwatch.core import ratelimit
@@ -39,145 +42,77 @@ from heatwatch.events import ical, tasks
 from heatwatch.events.models import (
     Audience,
     Cadence,
-    DeliveryFormat,
     Event,
     EventSeries,
     Kind,
-    Language,
     Material,
     Registration,
-    RequestStatus,
     Sector,
-    Topic,
-    TrainingRequest,
 )
 from heatwatch.events.models import RegistrationStatus as Status
+from heatwatch.events.services._base import (
+    CALENDAR_FIELDS,
+    EMAIL_INDEX_CONTEXT,
+    MANAGE_SALT,
+    MAX_CUTOFF_HOURS,
+    REQUEST_LIMITS,
+    REQUEST_SALT,
+    RESERVED_SLUGS,
+    TEXT_LIMITS,
+    EventError,
+    EventInput,
+    MaterialInput,
+    RegistrationClosed,
+    RegistrationInput,
+    RegistrationResult,
+    RegistrationThrottled,
+    StaleEvent,
+)
+from heatwatch.events.services.training_requests import (
+    StaleRequest,
+    TrainingRequestInput,
+    notify_coordinators_of_request,
+    request_for_key,
+    request_key,
+    send_request_mail,
+    training_request_accept,
+    training_request_decline,
+    training_request_submit,
+    training_request_withdraw,
+)
 from heatwatch.lib.crypto import blind_index
 from heatwatch.lib.links import absolute_url
 from heatwatch.lib.versioning import StaleEdit, assign, bump, locked
 
-EMAIL_INDEX_CONTEXT = "events.registration.email"
-MANAGE_SALT = "heatwatch.events.registration.manage"
-REQUEST_SALT = "heatwatch.events.training-request.manage"
-# Slugs the public URLs use for other pages.
-RESERVED_SLUGS = frozenset({"calendar", "registration", "survey"})
-# A change of these re-sends registrants the event's calendar entry (a higher SEQUENCE).
-CALENDAR_FIELDS = frozenset(
-    {"title", "starts_at", "ends_at", "venue_address", "venue_room", "online_url"}
-)
-
-TEXT_LIMITS = {
-    "title": 200,
-    "description": 5000,
-    "venue_address": 300,
-    "venue_room": 120,
-    "accessibility_notes": 1000,
-    "online_url": 500,
-    "name": 120,
-    "email": 254,
-    "organisation": 200,
-    "accessibility_needs": 1000,
-    "city": 100,
-    "presenter_names": 300,
-    "survey_question": 300,
-}
-# The longest cancellation cut-off an event may set (30 days).
-MAX_CUTOFF_HOURS = 720
-
-REQUEST_LIMITS = {
-    "organisation": 200,
-    "contact_name": 120,
-    "contact_email": 254,
-    "contact_phone": 40,
-    "audience": 300,
-    "preferred_dates": 500,
-    "other_topics": 500,
-    "location": 300,
-    "decline_reason": 2000,
-}
-
-
-class EventError(ValueError):
-    """A change that breaks an events rule; the message is safe to show."""
-
-
-class StaleEvent(EventError, StaleEdit):
-    """Someone else changed the event since this form was loaded (no lost update)."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(
-            message
-            or _(
-                "Someone else changed this event while you were editing it. Your changes were "
-                "not saved; review the event and make them again."
-            )
-        )
-
-
-class RegistrationClosed(EventError):
-    """Registration is not open for this event (not yet, no longer, or it has started)."""
-
-
-class RegistrationThrottled(EventError):
-    """Too many registrations from this source in the last hour."""
-
-
-@dataclass
-class EventInput:
-    """What a coordinator sets on an event (one form, one API body)."""
-
-    kind: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    description: str = ""
-    audiences: list[str] = field(default_factory=list)
-    language: str = Language.ENGLISH
-    venue_address: str = ""
-    venue_room: str = ""
-    accessibility_notes: str = ""
-    online_url: str = ""
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
-    is_public: bool = True
-    city: str = ""
-    presenter_names: str = ""
-    # Staff users who present it: they see its registrations and check people in.
-    presenter_ids: list[int] = field(default_factory=list)
-    cancel_cutoff_hours: int = 0
-    max_places: int = 1
-    survey_question: str = ""
-
-
-@dataclass
-class MaterialInput:
-    """One material of an event: a link (title and URL) or a page of the site."""
-
-    title: str
-    url: str = ""
-    page_id: int | None = None
-
-
-@dataclass
-class RegistrationInput:
-    """What a registrant types on the public form."""
-
-    name: str
-    email: str
-    organisation: str = ""
-    audience: str = Audience.OTHER
-    accessibility_needs: str = ""
-    language: str = "en"
-    sector: str = ""
-    places: int = 1
-
-
-@dataclass
-class RegistrationResult:
-    registration: Registration
-    created: bool  # False: this e-mail was already registered (nothing new was made)
-
+# Re-exported: callers use ``services.<name>`` for the whole package.
+__all__ = [
+    "CALENDAR_FIELDS",
+    "EMAIL_INDEX_CONTEXT",
+    "EventError",
+    "EventInput",
+    "MANAGE_SALT",
+    "MAX_CUTOFF_HOURS",
+    "MaterialInput",
+    "REQUEST_LIMITS",
+    "REQUEST_SALT",
+    "RESERVED_SLUGS",
+    "RegistrationClosed",
+    "RegistrationInput",
+    "RegistrationResult",
+    "RegistrationThrottled",
+    "StaleEvent",
+    "StaleRequest",
+    "TEXT_LIMITS",
+    "TrainingRequestInput",
+    "notify_coordinators_of_request",
+    "request_for_key",
+    "request_key",
+    "send_request_mail",
+    "training_request_accept",
+    "training_request_decline",
+    "training_request_submit",
+    "training_request_withdraw",
+]
 
 # --- events -------------------------------------------------------------------------------------
 
@@ -1011,221 +946,3 @@ def material_add(*, event: Event, data: MaterialInput, by: User | None) -> Mater
 def material_remove(*, material: Material, by: User | None) -> None:
     audit_log(action=Action.DELETE, actor=by, obj=material)
     material.delete()
-
-
-# --- training requests --------------------------------------------------------------------------
-
-
-class StaleRequest(EventError, StaleEdit):
-    """Someone else decided the request since this page was loaded."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(
-            message
-            or _(
-                "Someone else changed this request while you were looking at it. Nothing was "
-                "saved; review it again."
-            )
-        )
-
-
-@dataclass
-class TrainingRequestInput:
-    """What a requester types on /training/request/."""
-
-    organisation: str
-    sector: str
-    contact_name: str
-    contact_email: str
-    approximate_size: int
-    contact_phone: str = ""
-    audience: str = ""
-    preferred_dates: str = ""
-    topics: list[str] = field(default_factory=list)
-    other_topics: str = ""
-    language: str = Language.ENGLISH
-    delivery: str = DeliveryFormat.EITHER
-    location: str = ""
-    request_language: str = "en"
-
-
-def request_key(request: TrainingRequest) -> str:
-    """The secret of a requester's personal link (signed; nothing extra is stored)."""
-    return signing.Signer(salt=REQUEST_SALT).sign(str(request.uid))
-
-
-def request_for_key(key: str) -> TrainingRequest | None:
-    """The training request of a personal link, or None for a forged or unknown key."""
-    try:
-        uid = uuid.UUID(signing.Signer(salt=REQUEST_SALT).unsign(key))
-    except (signing.BadSignature, ValueError):
-        return None
-    return TrainingRequest.objects.select_related("event").filter(uid=uid).first()
-
-
-@transaction.atomic
-def training_request_submit(*, data: TrainingRequestInput, source_key: str = "") -> TrainingRequest:
-    """Record a training request (pending) and e-mail the requester a confirmation with
-    their personal link. RegistrationThrottled when the source has sent too many this hour."""
-    if source_key:
-        count = ratelimit.hit(scope="training-request", key=source_key, window=timedelta(hours=1))
-        if count > settings.HEATWATCH_TRAINING_REQUESTS_PER_HOUR:
-            raise RegistrationThrottled(
-                _("Too many requests from this connection. Please try again in an hour.")
-            )
-    if data.sector not in Sector.values or data.delivery not in DeliveryFormat.values:
-        raise EventError(_("Choose from the lists."))
-    if set(data.topics) - set(Topic.values) or data.language not in Language.values:
-        raise EventError(_("Choose from the lists."))
-    if data.approximate_size < 1:
-        raise EventError(_("About how many people? At least 1."))
-    for name, limit in REQUEST_LIMITS.items():
-        text = getattr(data, name, None)
-        if isinstance(text, str) and len(text) > limit:
-            raise EventError(
-                _("%(field)s is too long (at most %(limit)d characters).")
-                % {"field": name, "limit": limit}
-            )
-    request = TrainingRequest.objects.create(
-        organisation=data.organisation.strip(),
-        sector=data.sector,
-        contact_name=data.contact_name.strip(),
-        contact_email=data.contact_email.strip(),
-        contact_phone=data.contact_phone.strip(),
-        audience=data.audience.strip(),
-        approximate_size=data.approximate_size,
-        preferred_dates=data.preferred_dates.strip(),
-        topics=sorted(set(data.topics)),
-        other_topics=data.other_topics.strip(),
-        language=data.language,
-        delivery=data.delivery,
-        location=data.location.strip(),
-        request_language=data.request_language,
-    )
-    audit_log(action=Action.CREATE, obj=request)
-    transaction.on_commit(partial(send_request_mail, request.pk))
-    transaction.on_commit(partial(notify_coordinators_of_request, request.pk))
-    return request
-
-
-def notify_coordinators_of_request(request_id: int) -> None:
-    """E-mail the coordinators that a training request arrived: the organisation, its sector
-    and size and a link to the queue; never the contact's name, e-mail or phone (mailboxes
-    are less protected than the platform)."""
-    request = TrainingRequest.objects.filter(pk=request_id).first()
-    if request is None:
-        return
-    recipients = sorted({u.email for u in users_with_role(role=Role.COORDINATOR) if u.email})
-    if not recipients:
-        return
-    program = settings.HEATWATCH_PROGRAM["name"]
-    with translation.override(settings.LANGUAGE_CODE):
-        link = absolute_url(reverse("events:request_detail", args=[request.pk]))
-        lines = [
-            _("A training request arrived."),
-            "",
-            _("Organisation: %(name)s (%(sector)s)")
-            % {"name": request.organisation, "sector": request.get_sector_display()},
-            _("About %(count)d people") % {"count": request.approximate_size},
-            "",
-            _("Open it in the queue: %(url)s") % {"url": link},
-        ]
-        EmailMessage(
-            subject=_("[%(program)s] New training request") % {"program": program},
-            body="\n".join(lines) + "\n",
-            to=recipients,
-        ).send()
-
-
-def _locked_pending(request: TrainingRequest, version: int | None) -> TrainingRequest:
-    current = locked(TrainingRequest, request.pk, version=version, stale=StaleRequest)
-    if current.status != RequestStatus.PENDING:
-        raise EventError(_("This request has already been answered."))
-    return current
-
-
-@transaction.atomic
-def training_request_accept(
-    *, request: TrainingRequest, data: EventInput, by: User, version: int | None
-) -> Event:
-    """Accept a pending request: create its event (as event_create does) and link them; the
-    requester is e-mailed."""
-    current = _locked_pending(request, version)
-    event = event_create(data=data, by=by)
-    current.status = RequestStatus.ACCEPTED
-    current.event = event
-    current.decided_by = by
-    bump(current, ["status", "event", "decided_by"])
-    audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["status", "event"])
-    transaction.on_commit(partial(send_request_mail, current.pk))
-    return event
-
-
-@transaction.atomic
-def training_request_decline(
-    *, request: TrainingRequest, reason: str, by: User, version: int | None
-) -> TrainingRequest:
-    """Decline a pending request with a reason the requester reads in their e-mail."""
-    current = _locked_pending(request, version)
-    reason = reason.strip()
-    if not reason:
-        raise EventError(_("Give the requester a reason."))
-    if len(reason) > REQUEST_LIMITS["decline_reason"]:
-        raise EventError(_("The reason is too long."))
-    current.status = RequestStatus.DECLINED
-    current.decline_reason = reason
-    current.decided_by = by
-    bump(current, ["status", "decline_reason", "decided_by"])
-    audit_log(action=Action.UPDATE, actor=by, obj=current, fields=["status", "decline_reason"])
-    transaction.on_commit(partial(send_request_mail, current.pk))
-    return current
-
-
-@transaction.atomic
-def training_request_withdraw(*, request: TrainingRequest) -> TrainingRequest:
-    """The requester withdraws their pending request (through their personal link)."""
-    current = _locked_pending(request, None)
-    current.status = RequestStatus.WITHDRAWN
-    bump(current, ["status"])
-    audit_log(action=Action.UPDATE, obj=current, fields=["status"], reason="withdrawn")
-    transaction.on_commit(partial(send_request_mail, current.pk))
-    return current
-
-
-def send_request_mail(request_id: int) -> None:
-    """Tell the requester where their request stands (after each step commits)."""
-    request = TrainingRequest.objects.select_related("event").get(pk=request_id)
-    with translation.override(request.request_language):
-        program = settings.HEATWATCH_PROGRAM["name"]
-        link = absolute_url(reverse("training_public:manage", args=[request_key(request)]))
-        if request.status == RequestStatus.ACCEPTED and request.event is not None:
-            subject = _("[%(program)s] Your training request is accepted") % {"program": program}
-            when = timezone.localtime(request.event.starts_at).strftime("%Y-%m-%d %H:%M")
-            lines = [
-                _("We will deliver the training you asked for."),
-                "",
-                request.event.title,
-                _("When: %(when)s (%(zone)s)") % {"when": when, "zone": settings.TIME_ZONE},
-                _("The event's page: %(url)s")
-                % {"url": absolute_url(request.event.get_absolute_url())},
-            ]
-        elif request.status == RequestStatus.DECLINED:
-            subject = _("[%(program)s] About your training request") % {"program": program}
-            lines = [
-                _("We are sorry: we cannot deliver this training."),
-                "",
-                request.decline_reason,
-            ]
-        elif request.status == RequestStatus.WITHDRAWN:
-            subject = _("[%(program)s] Your training request is withdrawn") % {"program": program}
-            lines = [_("You withdrew your training request. Thank you for letting us know.")]
-        else:
-            subject = _("[%(program)s] We received your training request") % {"program": program}
-            lines = [
-                _("Thank you. A coordinator will read your request and write to you."),
-                "",
-                _("See or withdraw your request: %(url)s") % {"url": link},
-            ]
-        EmailMessage(
-            subject=subject, body="\n".join(lines) + "\n", to=[request.contact_email]
-        ).send()
