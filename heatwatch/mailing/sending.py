@@ -108,18 +108,100 @@ def _smtp_reason(exc: Exception, *, address: str) -> str:
     return re.sub(re.escape(address), "<recipient>", reason, flags=re.IGNORECASE)[:300]
 
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _smtp_mail_from(smtp: smtplib.SMTP, sender: str, size: int) -> None:
+    """Open the SMTP transaction of one message (MAIL FROM) without waiting for the reply: the
+    worker writes the row's "handing" while the server answers (``_smtp_hand`` reads it). The
+    server can accept nothing before the message's final dot, so this is sent before the row is
+    committed as handed over."""
+    smtp.ehlo_or_helo_if_needed()
+    options = f" size={size}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+    smtp.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{options}")
+
+
+def _smtp_hand(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """Hand one message to the server after ``_smtp_mail_from``, up to and including its final
+    dot, without waiting for the server's verdict on it (``_smtp_verdict``): the worker builds
+    the next message while the server takes this one in. The same dialogue and the same errors
+    as ``smtplib``'s ``sendmail`` (one recipient, no mail options)."""
+    code, reply = smtp.getreply()
+    if code != 250:
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = _LEADING_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+
+
+def _smtp_withdraw(smtp: smtplib.SMTP) -> None:
+    """Close a transaction opened by ``_smtp_mail_from`` for a row this worker lost."""
+    code, _ = smtp.getreply()
+    if code != 421:
+        smtp.rset()
+
+
+def _smtp_verdict(smtp: smtplib.SMTP) -> None:
+    """The server's reply to the message handed last: returns on "250", raises otherwise."""
+    code, reply = smtp.getreply()
+    if code != 250:
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _smtp_abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal: 421 means the server is closing; otherwise reset the transaction."""
+    if code == 421:
+        smtp.close()
+        return
+    try:
+        smtp.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
+@dataclass
+class _Prepared:
+    """One row's message, built before anything about it is written: ``data`` (SMTP) or
+    ``message`` (another e-mail backend), or ``skip`` / ``error`` when it is not to be sent."""
+
+    delivery: Delivery
+    data: bytes = b""
+    message: Any = None
+    sender: str = ""
+    skip: bool = False
+    error: str = ""
+
+
 @dataclass
 class _Run:
-    """What one batch shares: the SMTP connection, the renderer, the pacer, the counts, and the
-    row the server last accepted whose "accepted" is not yet written (see ``_send_one``)."""
+    """What one batch shares: the SMTP connection, the renderer, the pacer, the counts, the row
+    handed to the server whose verdict is not yet read (``handed``), and the row the server last
+    accepted whose "accepted" is not yet written (``accepted``; see ``_dispatch``)."""
 
     connection: Any
     renderer: emails.NewsletterRenderer
     pacer: Pacer
     result: BatchResult
     claim: str = ""
+    handed: Delivery | None = None
     accepted: Delivery | None = None
     accepted_at: Any = None
+
+    @property
+    def smtp(self) -> smtplib.SMTP | None:
+        smtp = getattr(self.connection, "connection", None)
+        return smtp if isinstance(smtp, smtplib.SMTP) else None
 
     def mark(self, delivery: Delivery, *, status: str, expect: str, **fields: Any) -> bool:
         """Move ``delivery`` on, writing the pending "accepted" of the previous row in the same
@@ -144,73 +226,113 @@ class _Run:
         self.accepted = None
 
 
-def _send_one(run: _Run, delivery: Delivery) -> None:
-    result = run.result
+def _prepare(run: _Run, delivery: Delivery) -> _Prepared:
+    """Build one row's message; writes nothing (it runs while the server takes in the
+    previous message)."""
     subscriber = delivery.subscriber
     if subscriber is None or subscriber.status != SubscriberStatus.CONFIRMED:
         # Unsubscribed, suppressed or erased since the row was queued: never mailed.
-        run.mark(delivery, status=DeliveryStatus.SKIPPED, expect=DeliveryStatus.CLAIMED)
-        result.skipped += 1
-        return
-    message_id = delivery.message_id or emails.message_id_for(delivery)
-    delivery.message_id = message_id
-    smtp = getattr(run.connection, "connection", None)
-    message = None
+        return _Prepared(delivery, skip=True)
+    delivery.message_id = delivery.message_id or emails.message_id_for(delivery)
+    prepared = _Prepared(delivery)
     try:
         # Built and serialised before anything is handed over: a message that cannot be built
         # (a header with a line break, say) fails alone and is never retried.
-        if isinstance(smtp, smtplib.SMTP):
-            data = emails.dkim_sign(run.renderer.message_bytes(delivery=delivery))
+        if run.smtp is not None:
+            prepared.data = emails.dkim_sign(run.renderer.message_bytes(delivery=delivery))
         else:  # a non-SMTP e-mail backend (development): Django's message, no envelope
-            message = run.renderer.message(delivery=delivery)
-            message.message()
-        sender = emails.envelope_sender(delivery)
+            prepared.message = run.renderer.message(delivery=delivery)
+            prepared.message.message()
+        prepared.sender = emails.envelope_sender(delivery)
     except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
         logger.exception("mailing: could not build the message of delivery %s", delivery.pk)
+        prepared.error = f"message not built: {type(exc).__name__}"
+    return prepared
+
+
+def _refused(run: _Run, delivery: Delivery, exc: Exception) -> None:
+    """The server refused this message: nothing was delivered, the reason is kept."""
+    assert delivery.subscriber is not None  # noqa: S101 - only handed rows get here
+    reason = _smtp_reason(exc, address=delivery.subscriber.email)
+    if _temporary(exc):
+        services.delivery_retry_later(delivery=delivery, claim=run.claim, error=reason)
+        run.result.deferred += 1
+        return
+    if _permanent_refusal(exc):
+        bounces.suppress_after_refusal(delivery=delivery, reason=reason)
+    services.delivery_mark(
+        delivery=delivery,
+        claim=run.claim,
+        status=DeliveryStatus.FAILED,
+        expect=DeliveryStatus.HANDING,
+        error=reason,
+    )
+    run.result.failed += 1
+
+
+_REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
+
+
+def _take_verdict(run: _Run) -> None:
+    """Read the server's verdict on the row handed last: on "250" it becomes the pending
+    "accepted" (written with the next row's write, or at the batch's end)."""
+    delivery, run.handed = run.handed, None
+    if delivery is None:
+        return
+    smtp = run.smtp
+    try:
+        if smtp is not None:
+            _smtp_verdict(smtp)
+    except _REFUSALS as exc:
+        _refused(run, delivery, exc)
+        return
+    # From the server's "250" to the commit of this "accepted" (with the next row's "handing",
+    # or at the batch's end) is the one window a crash leaves in doubt.
+    run.accepted, run.accepted_at = delivery, timezone.now()
+    run.result.accepted += 1
+
+
+def _dispatch(run: _Run, prepared: _Prepared) -> None:
+    """Write one row's step: skipped or failed, or "handing" (with the previous row's
+    "accepted") and hand the message to the server, leaving its verdict to ``_take_verdict``."""
+    delivery, result = prepared.delivery, run.result
+    if prepared.skip:
+        run.mark(delivery, status=DeliveryStatus.SKIPPED, expect=DeliveryStatus.CLAIMED)
+        result.skipped += 1
+        return
+    if prepared.error:
         run.mark(
             delivery,
             status=DeliveryStatus.FAILED,
             expect=DeliveryStatus.CLAIMED,
-            error=f"message not built: {type(exc).__name__}",
+            error=prepared.error,
         )
         result.failed += 1
         return
     run.pacer.wait()
+    smtp = run.smtp
+    if smtp is not None:
+        _smtp_mail_from(smtp, prepared.sender, len(prepared.data))
     handed = services.delivery_hand_over(
         delivery=delivery, claim=run.claim, accepted=run.accepted, accepted_at=run.accepted_at
     )
     run.accepted = None
     if not handed:
+        if smtp is not None:
+            _smtp_withdraw(smtp)
         result.lost += 1
         return
     delivery.attempts += 1
+    assert delivery.subscriber is not None  # noqa: S101 - _prepare skips erased subscribers
     try:
-        if isinstance(smtp, smtplib.SMTP):
-            smtp.sendmail(sender, [subscriber.email], data)
+        if smtp is not None:
+            _smtp_hand(smtp, prepared.sender, delivery.subscriber.email, prepared.data)
         else:
-            run.connection.send_messages([message])
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-        # The server refused this message: nothing was delivered, the reason is kept.
-        reason = _smtp_reason(exc, address=subscriber.email)
-        if _temporary(exc):
-            services.delivery_retry_later(delivery=delivery, claim=run.claim, error=reason)
-            result.deferred += 1
-            return
-        if _permanent_refusal(exc):
-            bounces.suppress_after_refusal(delivery=delivery, reason=reason)
-        services.delivery_mark(
-            delivery=delivery,
-            claim=run.claim,
-            status=DeliveryStatus.FAILED,
-            expect=DeliveryStatus.HANDING,
-            error=reason,
-        )
-        result.failed += 1
+            run.connection.send_messages([prepared.message])
+    except _REFUSALS as exc:
+        _refused(run, delivery, exc)
         return
-    # From the server's "250" to the commit of this "accepted" (with the next row's "handing",
-    # or at the batch's end) is the one window a crash leaves in doubt.
-    run.accepted, run.accepted_at = delivery, timezone.now()
-    result.accepted += 1
+    run.handed = delivery
 
 
 def send_batch(
@@ -241,7 +363,10 @@ def send_batch(
     )
     try:
         for delivery in rows:
-            _send_one(run, delivery)
+            prepared = _prepare(run, delivery)  # while the server takes in the previous one
+            _take_verdict(run)
+            _dispatch(run, prepared)
+        _take_verdict(run)
     finally:
         run.flush()
         try:

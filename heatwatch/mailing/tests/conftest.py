@@ -34,6 +34,8 @@ class Sink:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     defer: set[str] = field(default_factory=set)  # answered 451 (try again later)
+    # Refused after the message's final dot (a content filter): 554, or 452 when also in defer.
+    refuse_data: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
@@ -44,6 +46,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.refuse_data & set(envelope.rcpt_tos):
+            return "554 5.7.1 Message refused by the content filter"
         message = email.message_from_bytes(envelope.original_content, policy=default_policy)
         self.received.append(
             Received(

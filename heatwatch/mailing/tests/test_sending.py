@@ -127,6 +127,53 @@ def test_a_refused_recipient_is_recorded_as_failed_with_the_reason(smtp_sink, re
     assert item.status == NewsletterStatus.SENT
 
 
+def test_a_message_refused_after_its_final_dot_fails_alone(smtp_sink, readers):
+    # The worker reads the server's verdict on a message only after building the next one:
+    # a refusal of the message itself still lands on its own row, and the next rows go out.
+    smtp_sink.refuse_data.add(READERS[1])
+    item = newsletter()
+    run(item)
+    rows = {row.subscriber_id: row for row in Delivery.objects.filter(newsletter=item)}
+    refused = rows[readers[1].pk]
+    assert refused.status == DeliveryStatus.FAILED
+    assert refused.error == "554 5.7.1 Message refused by the content filter"
+    for reader in (readers[0], readers[2]):
+        assert rows[reader.pk].status == DeliveryStatus.ACCEPTED
+    assert smtp_sink.per_recipient() == {READERS[0]: 1, READERS[2]: 1}
+    readers[1].refresh_from_db()
+    assert readers[1].status == "confirmed"  # a refused message is not a refused address
+
+
+def test_a_row_taken_over_mid_batch_is_not_sent_and_the_batch_goes_on(smtp_sink, readers):
+    # The worker opens each message's SMTP transaction before it writes "handing"; a row
+    # another worker has taken over by then (this one's lease ran out) is withdrawn unsent.
+    item = newsletter()
+    services.deliveries_queue(newsletter=item)
+    second = Delivery.objects.filter(newsletter=item).order_by("pk")[1]
+    taken: list[int] = []
+
+    def other_worker_takes_the_second_row(_seconds: float) -> None:
+        if not taken:  # the pacer's first wait comes just before the second hand-over
+            taken.append(Delivery.objects.filter(pk=second.pk).update(claim_token="another"))
+
+    pacer = sending.Pacer(rate=1000, clock=lambda: 0.0, sleep=other_worker_takes_the_second_row)
+    result = sending.send_batch(newsletter=item, pacer=pacer)
+    assert taken == [1]
+    assert (result.accepted, result.lost) == (2, 1)
+    sent = smtp_sink.per_recipient()
+    assert sent == {r.email: 1 for r in readers if r.pk != second.subscriber_id}
+    assert Delivery.objects.get(pk=second.pk).status == DeliveryStatus.CLAIMED
+
+
+def test_a_line_starting_with_a_dot_arrives_whole(smtp_sink, readers):
+    item = newsletter(body="Before the dot.\n\n.hidden line\n\n.\n\nAfter the dot.")
+    run(item)
+    (message,) = smtp_sink.to(READERS[0])
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert ".hidden line" in text and "After the dot." in text
+    assert smtp_sink.per_recipient() == dict.fromkeys(READERS, 1)
+
+
 def test_two_workers_never_claim_the_same_row(readers):
     item = newsletter()
     services.deliveries_queue(newsletter=item)
