@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -78,8 +79,8 @@ def _score(
         [query], vocabulary=vocabulary, given_tf=[query_tf[0]], family_tf=[query_tf[1]]
     )
     right = engine.Table(candidates, vocabulary=vocabulary)
-    li = engine.np.zeros(len(candidates), dtype=engine.np.int64)
-    ri = engine.np.arange(len(candidates), dtype=engine.np.int64)
+    li = np.zeros(len(candidates), dtype=np.int64)
+    ri = np.arange(len(candidates), dtype=np.int64)
     model = get_model()
     levels, probability = engine.score_pairs(
         model, left, right, li, ri, lam=model.realtime_prior(stored)
@@ -245,13 +246,13 @@ def compare_persons(*, left: Person, right: Person) -> Comparison:
         [_features_of(r.features) for r in right_records], vocabulary=vocabulary
     )
     n, m = len(left_records), len(right_records)
-    li = engine.np.repeat(engine.np.arange(n, dtype=engine.np.int64), m)
-    ri = engine.np.tile(engine.np.arange(m, dtype=engine.np.int64), n)
+    li = np.repeat(np.arange(n, dtype=np.int64), m)
+    ri = np.tile(np.arange(m, dtype=np.int64), n)
     model = get_model()
     levels, probability = engine.score_pairs(
         model, left_table, right_table, li, ri, lam=model.realtime_prior(stored or 1)
     )
-    at = int(engine.np.argmax(probability))  # the first of the highest
+    at = int(np.argmax(probability))  # the first of the highest
     record = right_records[int(ri[at])]
     reasons = tuple(Reason(f, lvl, ok) for f, lvl, ok in engine.reasons(levels[at].tolist()))
     best = Candidate(record.person_id, record.pk, float(probability[at]), reasons)
