@@ -22,11 +22,14 @@ from heatwatch.events.models import (
     Event,
     Kind,
     Language,
+    QuestionKind,
     Sector,
+    SurveyQuestion,
     Topic,
     TrainingRequest,
     Usefulness,
 )
+from heatwatch.events.surveys import ANSWER_LIMIT
 
 LIMITS = services.TEXT_LIMITS
 
@@ -193,14 +196,26 @@ class EventForm(forms.Form):
     max_places = forms.IntegerField(
         label=_("Places one registration may take"), min_value=1, initial=1, required=False
     )
-    survey_question = forms.CharField(
-        label=_("A question of your own for the follow-up survey (optional)"),
-        max_length=LIMITS["survey_question"],
-        required=False,
-    )
 
     def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The follow-up survey's questions of the event's own: a row of three fields each.
+        for n in range(1, services.MAX_SURVEY_QUESTIONS + 1):
+            self.fields[f"question_{n}_text"] = forms.CharField(
+                label=_("Question %(n)d") % {"n": n},
+                max_length=services.SURVEY_QUESTION_LIMIT,
+                required=False,
+                help_text=_("Leave it empty for no question.") if n == 1 else "",
+            )
+            self.fields[f"question_{n}_kind"] = forms.ChoiceField(
+                label=_("Answered with"),
+                choices=QuestionKind.choices,
+                initial=QuestionKind.TEXT,
+                required=False,  # a form without the survey rows (accepting a request) is valid
+            )
+            self.fields[f"question_{n}_required"] = forms.BooleanField(
+                label=_("An answer is required"), required=False
+            )
         presenters = cast(forms.ModelMultipleChoiceField, self.fields["presenters"])
         presenters.queryset = (
             User.objects.filter(is_active=True, memberships__is_active=True)
@@ -214,12 +229,37 @@ class EventForm(forms.Form):
             kind = cast(forms.ChoiceField, self.fields["kind"])
             kind.choices = [(v, label) for v, label in Kind.choices if v in kinds]
 
+    def question_rows(self) -> list[tuple[int, Any, Any, Any]]:
+        """The survey question fields, one row per question, for the template."""
+        return [
+            (
+                n,
+                self[f"question_{n}_text"],
+                self[f"question_{n}_kind"],
+                self[f"question_{n}_required"],
+            )
+            for n in range(1, services.MAX_SURVEY_QUESTIONS + 1)
+        ]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if isinstance(starts, datetime) and isinstance(ends, datetime) and ends <= starts:
             self.add_error("ends_at", _("The event must end after it starts."))
         return data
+
+    def survey_questions(self) -> list[services.SurveyQuestionInput]:
+        """The questions typed, in order; an empty row is no question."""
+        d = self.cleaned_data
+        return [
+            services.SurveyQuestionInput(
+                text=d[f"question_{n}_text"].strip(),
+                kind=d.get(f"question_{n}_kind") or QuestionKind.TEXT,
+                required=bool(d.get(f"question_{n}_required")),
+            )
+            for n in range(1, services.MAX_SURVEY_QUESTIONS + 1)
+            if d.get(f"question_{n}_text", "").strip()
+        ]
 
     def to_input(self) -> services.EventInput:
         d = self.cleaned_data
@@ -244,7 +284,7 @@ class EventForm(forms.Form):
             presenter_ids=[u.pk for u in d["presenters"]],
             cancel_cutoff_hours=d["cancel_cutoff_hours"] or 0,
             max_places=d["max_places"] or 1,
-            survey_question=d["survey_question"],
+            survey_questions=self.survey_questions(),
         )
 
     @classmethod
@@ -271,7 +311,15 @@ class EventForm(forms.Form):
             "presenters": list(event.presenters.values_list("pk", flat=True)),
             "cancel_cutoff_hours": event.cancel_cutoff_hours,
             "max_places": event.max_places,
-            "survey_question": event.survey_question,
+            **{
+                key: value
+                for n, question in enumerate(event.survey_questions.all(), start=1)
+                for key, value in (
+                    (f"question_{n}_text", question.text),
+                    (f"question_{n}_kind", question.kind),
+                    (f"question_{n}_required", question.required),
+                )
+            },
         }
 
 
@@ -483,7 +531,14 @@ class WalkInForm(forms.Form):
     )
 
 
+SCALE_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
 class SurveyForm(forms.Form):
+    """The follow-up survey: the three standard questions, then the event's own (their text
+    is the coordinator's; a field ``question_<id>`` each, so a key of another event's
+    question is not a field and is ignored)."""
+
     usefulness = forms.TypedChoiceField(
         label=_("How useful was it for your work or your life?"),
         choices=Usefulness.choices,
@@ -497,20 +552,45 @@ class SurveyForm(forms.Form):
     )
     learn_next = forms.CharField(
         label=_("What would you like to learn next? (optional)"),
-        max_length=1000,
+        max_length=ANSWER_LIMIT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    extra_answer = forms.CharField(
-        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
-    def __init__(self, *args: Any, question: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, questions: list[SurveyQuestion] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        if question:
-            self.fields["extra_answer"].label = question
-        else:
-            del self.fields["extra_answer"]
+        self.questions = list(questions or [])
+        for question in self.questions:
+            field: forms.Field
+            if question.kind == QuestionKind.SCALE:
+                field = forms.TypedChoiceField(
+                    choices=SCALE_CHOICES,
+                    coerce=int,
+                    empty_value=None,
+                    widget=forms.RadioSelect,
+                    help_text=_("1: not at all, 5: very much."),
+                )
+            else:
+                field = forms.CharField(
+                    max_length=ANSWER_LIMIT,
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                )
+            field.label = (
+                question.text
+                if question.required
+                else _("%(question)s (optional)") % {"question": question.text}
+            )
+            field.required = question.required
+            self.fields[f"question_{question.pk}"] = field
+
+    def own_fields(self) -> list[Any]:
+        return [self[f"question_{q.pk}"] for q in self.questions]
+
+    def answers(self) -> dict[int, str | int | None]:
+        """The answers to the event's own questions, by question id."""
+        return {q.pk: self.cleaned_data.get(f"question_{q.pk}") for q in self.questions}
 
 
 class ReportForm(forms.Form):

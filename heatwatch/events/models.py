@@ -103,8 +103,7 @@ class Event(models.Model):
     cancel_cutoff_hours = models.PositiveIntegerField(default=0)
     # Places one registration may take (a school registering three counsellors).
     max_places = models.PositiveSmallIntegerField(default=1)
-    # A question of the event's own, added to the follow-up survey (optional).
-    survey_question = models.CharField(max_length=300, blank=True)
+    # The follow-up survey's questions of the event's own: ``survey_questions``.
     series = models.ForeignKey(
         EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
@@ -370,7 +369,7 @@ class SurveyResponse(models.Model):
     usefulness = models.PositiveSmallIntegerField(choices=Usefulness.choices)
     confidence = models.CharField(max_length=10, choices=Confidence.choices)
     learn_next = EncryptedTextField(blank=True)
-    extra_answer = EncryptedTextField(blank=True)  # to the event's own question
+    # The answers to the event's own questions: ``answers``.
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -378,3 +377,52 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"survey response {self.pk}"
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Free text")
+    SCALE = "scale", _("A scale from 1 to 5")
+
+
+class SurveyQuestion(models.Model):
+    """A question of the event's own in its follow-up survey, after the three standard ones
+    (the coordinator writes it; at most ``services.MAX_SURVEY_QUESTIONS`` per event)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="survey_questions")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=8, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "position"], name="survey_question_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyAnswer(models.Model):
+    """One answer to one of the event's own questions: text, or a point on the 1-5 scale."""
+
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    # RESTRICT: a question with answers is not deleted on its own (services refuse to change
+    # the questions once there are answers), only with its event.
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.RESTRICT, related_name="answers")
+    text = EncryptedTextField(blank=True)
+    scale = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["question__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once"),
+            models.CheckConstraint(
+                condition=models.Q(scale__isnull=True) | models.Q(scale__gte=1, scale__lte=5),
+                name="survey_answer_scale_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey answer {self.pk}"

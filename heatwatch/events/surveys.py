@@ -2,14 +2,18 @@
 is over, answered on the site without an account through a signed link, once.
 
 Three questions are the same for every event (how useful, more able to recognise and
-respond, what to learn next); an event may add one question of its own
-(``Event.survey_question``). Answers name nobody and are kept when the registrants'
-personal data is purged.
+respond, what to learn next), so events can be compared; the coordinator adds up to
+``services.MAX_SURVEY_QUESTIONS`` of the event's own (``SurveyQuestion``: free text or a
+scale from 1 to 5, required or optional), answered one row each (``SurveyAnswer``). Answers
+name nobody and are kept when the registrants' personal data is purged.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -21,9 +25,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
 from heatwatch.audit.services import audit_log
-from heatwatch.events.models import Confidence, Registration, SurveyResponse, Usefulness
+from heatwatch.events.models import (
+    Confidence,
+    Event,
+    QuestionKind,
+    Registration,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    Usefulness,
+)
 from heatwatch.events.models import RegistrationStatus as Status
 from heatwatch.events.services import EventError
 from heatwatch.lib.links import absolute_url
@@ -101,7 +115,7 @@ def send_survey(registration_id: int) -> None:
         lines = [
             _("Thank you for coming to %(title)s.") % {"title": event.title},
             "",
-            _("Three short questions help us make the next training better: %(url)s")
+            _("A few short questions help us make the next training better: %(url)s")
             % {"url": link},
             "",
             _("The link works for %(days)d days. Your answers are not linked to your name.")
@@ -122,13 +136,39 @@ def survey_submit(
     usefulness: int,
     confidence: str,
     learn_next: str = "",
-    extra_answer: str = "",
+    answers: Mapping[int, str | int | None] | None = None,
 ) -> SurveyResponse:
-    """Record one attendee's answers; a second answer raises SurveyAnswered."""
+    """Record one attendee's answers: the three standard ones, and ``answers`` to the event's
+    own questions by question id (text, or 1 to 5 for a scale; empty or None: not answered).
+    Raises EventError for an answer out of bounds, a required one missing or a question that
+    is not this event's; a second answer raises SurveyAnswered."""
+    answers = dict(answers or {})
     if usefulness not in Usefulness.values or confidence not in Confidence.values:
         raise EventError(_("Choose an answer for each question."))
-    if len(learn_next) > ANSWER_LIMIT or len(extra_answer) > ANSWER_LIMIT:
+    if len(learn_next) > ANSWER_LIMIT:
         raise EventError(_("An answer is too long."))
+    questions = list(SurveyQuestion.objects.filter(event_id=registration.event_id))
+    if set(answers) - {q.pk for q in questions}:
+        raise EventError(_("These answers are not for this survey's questions."))
+    rows: list[SurveyAnswer] = []
+    for question in questions:
+        value = answers.get(question.pk)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            if question.required:
+                raise EventError(_("Answer every question that is not marked optional."))
+            continue
+        if question.kind == QuestionKind.SCALE:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                raise EventError(_("Choose a point from 1 to 5."))
+            rows.append(SurveyAnswer(question=question, scale=value))
+        else:
+            if not isinstance(value, str):
+                raise EventError(_("These answers are not for this survey's questions."))
+            if len(value) > ANSWER_LIMIT:
+                raise EventError(_("An answer is too long."))
+            rows.append(SurveyAnswer(question=question, text=value))
     try:
         with transaction.atomic():
             response = SurveyResponse.objects.create(
@@ -137,9 +177,95 @@ def survey_submit(
                 usefulness=usefulness,
                 confidence=confidence,
                 learn_next=learn_next.strip(),
-                extra_answer=extra_answer.strip() if registration.event.survey_question else "",
             )
     except IntegrityError:
         raise SurveyAnswered(_("Thank you: you have already answered this survey.")) from None
+    for row in rows:
+        row.response = response
+    SurveyAnswer.objects.bulk_create(rows)
     audit_log(action=Action.CREATE, obj=response)
     return response
+
+
+@dataclass
+class QuestionResults:
+    """The answers to one question: counts by point for a scale, the texts for free text."""
+
+    text: str
+    kind: str
+    answered: int = 0
+    counts: list[tuple[str, int]] = field(default_factory=list)  # (label, how many)
+    average: float | None = None
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SurveyResults:
+    responses: int
+    questions: list[QuestionResults]
+
+
+def survey_results(*, event: Event, user: User) -> SurveyResults:
+    """The event's survey answers, question by question (they name nobody; the free texts
+    are read, so the read is audited). The same few queries whatever the number of answers."""
+    responses = list(
+        SurveyResponse.objects.filter(event=event).only("usefulness", "confidence", "learn_next")
+    )
+    own = list(SurveyQuestion.objects.filter(event=event))
+    answers = list(
+        SurveyAnswer.objects.filter(question__event=event).only("question_id", "text", "scale")
+    )
+    usefulness = Counter(r.usefulness for r in responses)
+    confidence = Counter(r.confidence for r in responses)
+    results = [
+        QuestionResults(
+            text=str(_("How useful was it for your work or your life?")),
+            kind=QuestionKind.SCALE,
+            answered=len(responses),
+            counts=[(str(label), usefulness[value]) for value, label in Usefulness.choices],
+            average=_average(usefulness),
+        ),
+        QuestionResults(
+            text=str(
+                _("Do you feel more able to recognise the signs of exploitation and to respond?")
+            ),
+            kind="choice",
+            answered=len(responses),
+            counts=[(str(label), confidence[value]) for value, label in Confidence.choices],
+        ),
+        QuestionResults(
+            text=str(_("What would you like to learn next? (optional)")),
+            kind=QuestionKind.TEXT,
+            texts=[r.learn_next for r in responses if r.learn_next],
+        ),
+    ]
+    results[2].answered = len(results[2].texts)
+    for question in own:
+        mine = [a for a in answers if a.question_id == question.pk]
+        if question.kind == QuestionKind.SCALE:
+            points: Counter[int] = Counter(a.scale for a in mine if a.scale is not None)
+            results.append(
+                QuestionResults(
+                    text=question.text,
+                    kind=question.kind,
+                    answered=sum(points.values()),
+                    counts=[(str(n), points[n]) for n in range(1, 6)],
+                    average=_average(points),
+                )
+            )
+        else:
+            texts = [a.text for a in mine if a.text]
+            results.append(
+                QuestionResults(
+                    text=question.text, kind=question.kind, answered=len(texts), texts=texts
+                )
+            )
+    audit_log(action=Action.READ, actor=user, obj=event, reason="survey answers")
+    return SurveyResults(responses=len(responses), questions=results)
+
+
+def _average(counts: Counter[int]) -> float | None:
+    total = sum(counts.values())
+    if not total:
+        return None
+    return round(sum(value * n for value, n in counts.items()) / total, 1)

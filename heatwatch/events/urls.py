@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.staff_cancel_event, name="cancel_event"),
     path("<int:pk>/walk-in/", views.staff_walk_in, name="walk_in"),
     path("<int:pk>/attendance/", views.staff_attendance, name="attendance"),
+    path("<int:pk>/survey/", views.staff_survey, name="survey"),
     path("<int:pk>/sign-in-sheet.pdf", views.staff_sign_in_sheet, name="sign_in_sheet"),
     path("<int:pk>/materials/", views.staff_material_add, name="material_add"),
     path(

@@ -306,8 +306,7 @@ def survey(request: HttpRequest, key: str) -> HttpResponse:
         return render(request, "events/survey.html", {"unknown": True}, status=404)
     event = registration.event
     answered = hasattr(registration, "survey_response")
-    question = event.survey_question
-    form = SurveyForm(request.POST or None, question=question)
+    form = SurveyForm(request.POST or None, questions=list(event.survey_questions.all()))
     context: dict[str, Any] = {
         "event": event,
         "form": form,
@@ -331,7 +330,7 @@ def survey(request: HttpRequest, key: str) -> HttpResponse:
             usefulness=d["usefulness"],
             confidence=d["confidence"],
             learn_next=d["learn_next"],
-            extra_answer=d.get("extra_answer", ""),
+            answers=form.answers(),
         )
     except services.EventError as exc:
         form.add_error(None, str(exc))
@@ -691,6 +690,19 @@ def staff_sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="sign-in-{event.slug}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@any_role
+@require_GET
+def staff_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    """The follow-up survey's answers, question by question (they name nobody)."""
+    event = selectors.event_get_for_staff(user=request.user, pk=pk)
+    results = surveys.survey_results(event=event, user=staff_user(request))
+    return render(
+        request,
+        "events/staff/survey.html",
+        {"event": event, "results": results, **_nav(request)},
+    )
 
 
 @creators_only

@@ -46,8 +46,10 @@ from heatwatch.events.models import (
     EventSeries,
     Kind,
     Material,
+    QuestionKind,
     Registration,
     Sector,
+    SurveyQuestion,
 )
 from heatwatch.events.models import RegistrationStatus as Status
 from heatwatch.events.services._base import (
@@ -55,9 +57,11 @@ from heatwatch.events.services._base import (
     EMAIL_INDEX_CONTEXT,
     MANAGE_SALT,
     MAX_CUTOFF_HOURS,
+    MAX_SURVEY_QUESTIONS,
     REQUEST_LIMITS,
     REQUEST_SALT,
     RESERVED_SLUGS,
+    SURVEY_QUESTION_LIMIT,
     TEXT_LIMITS,
     EventError,
     EventInput,
@@ -67,6 +71,7 @@ from heatwatch.events.services._base import (
     RegistrationResult,
     RegistrationThrottled,
     StaleEvent,
+    SurveyQuestionInput,
 )
 from heatwatch.events.services.training_requests import (
     StaleRequest,
@@ -92,6 +97,7 @@ __all__ = [
     "EventInput",
     "MANAGE_SALT",
     "MAX_CUTOFF_HOURS",
+    "MAX_SURVEY_QUESTIONS",
     "MaterialInput",
     "REQUEST_LIMITS",
     "REQUEST_SALT",
@@ -102,6 +108,8 @@ __all__ = [
     "RegistrationThrottled",
     "StaleEvent",
     "StaleRequest",
+    "SURVEY_QUESTION_LIMIT",
+    "SurveyQuestionInput",
     "TEXT_LIMITS",
     "TrainingRequestInput",
     "notify_coordinators_of_request",
@@ -152,6 +160,7 @@ def _validate(data: EventInput, *, creating: bool) -> None:
             _("Places per registration: from 1 to %(most)d, and not above the capacity.")
             % {"most": most}
         )
+    _validate_questions(data.survey_questions)
     for name, limit in TEXT_LIMITS.items():
         text = getattr(data, name, None)
         if isinstance(text, str) and len(text) > limit:
@@ -182,8 +191,57 @@ def _values(data: EventInput) -> dict[str, object]:
         "presenter_names": data.presenter_names.strip(),
         "cancel_cutoff_hours": data.cancel_cutoff_hours,
         "max_places": data.max_places,
-        "survey_question": data.survey_question.strip(),
     }
+
+
+def _validate_questions(questions: list[SurveyQuestionInput]) -> None:
+    if len(questions) > MAX_SURVEY_QUESTIONS:
+        raise EventError(
+            _("The survey can have at most %(most)d questions of your own.")
+            % {"most": MAX_SURVEY_QUESTIONS}
+        )
+    for question in questions:
+        if not question.text.strip():
+            raise EventError(_("A survey question needs its text."))
+        if len(question.text.strip()) > SURVEY_QUESTION_LIMIT:
+            raise EventError(
+                _("A survey question is too long (at most %(limit)d characters).")
+                % {"limit": SURVEY_QUESTION_LIMIT}
+            )
+        if question.kind not in QuestionKind.values:
+            raise EventError(_("Choose how each survey question is answered."))
+
+
+def _questions_of(event: Event) -> list[SurveyQuestionInput]:
+    return [
+        SurveyQuestionInput(text=q.text, kind=q.kind, required=q.required)
+        for q in event.survey_questions.all()
+    ]
+
+
+def _stripped(questions: list[SurveyQuestionInput]) -> list[SurveyQuestionInput]:
+    return [
+        SurveyQuestionInput(text=q.text.strip(), kind=q.kind, required=q.required)
+        for q in questions
+    ]
+
+
+def _set_survey_questions(event: Event, questions: list[SurveyQuestionInput]) -> bool:
+    """Replace the event's own survey questions; True when they changed. Once someone has
+    answered the survey they are kept as they are (an answer keeps the question it answered)."""
+    wanted = _stripped(questions)
+    if wanted == _questions_of(event):
+        return False
+    if event.survey_responses.exists():
+        raise EventError(
+            _("People have answered this event's survey: its questions can no longer change.")
+        )
+    event.survey_questions.all().delete()
+    SurveyQuestion.objects.bulk_create(
+        SurveyQuestion(event=event, position=n, text=q.text, kind=q.kind, required=q.required)
+        for n, q in enumerate(wanted, start=1)
+    )
+    return True
 
 
 def _presenters(data: EventInput) -> list[User]:
@@ -222,6 +280,7 @@ def event_create(*, data: EventInput, by: User | None, series: EventSeries | Non
     event.slug = _unique_slug(event.title, event.starts_at)
     event.save()
     _set_presenters(event, presenters)
+    _set_survey_questions(event, data.survey_questions)
     audit_log(action=Action.CREATE, actor=by, obj=event)
     return event
 
@@ -257,13 +316,16 @@ def event_update(*, event: Event, data: EventInput, by: User | None, version: in
     same_presenters = {u.pk for u in presenters} == set(
         current.presenters.values_list("pk", flat=True)
     )
-    if current.is_cancelled and (changed or not same_presenters):
+    same_questions = _stripped(data.survey_questions) == _questions_of(current)
+    if current.is_cancelled and (changed or not same_presenters or not same_questions):
         raise EventError(_("This event is cancelled; it can no longer be changed."))
     if _set_presenters(current, presenters):
         changed.append("presenters")
+    if _set_survey_questions(current, data.survey_questions):
+        changed.append("survey_questions")
     if not changed:
         return current
-    bump(current, [f for f in changed if f != "presenters"])
+    bump(current, [f for f in changed if f not in ("presenters", "survey_questions")])
     audit_log(action=Action.UPDATE, actor=by, obj=current, fields=changed)
     promoted: list[Registration] = []
     if "capacity" in changed:
@@ -398,7 +460,7 @@ def event_input_from(event: Event) -> EventInput:
         presenter_ids=list(event.presenters.values_list("pk", flat=True)),
         cancel_cutoff_hours=event.cancel_cutoff_hours,
         max_places=event.max_places,
-        survey_question=event.survey_question,
+        survey_questions=_questions_of(event),
     )
 
 

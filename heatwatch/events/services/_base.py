@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from heatwatch.events.models import (
     Audience,
     Language,
+    QuestionKind,
     Registration,
 )
 from heatwatch.lib.versioning import StaleEdit
@@ -37,8 +38,10 @@ TEXT_LIMITS = {
     "accessibility_needs": 1000,
     "city": 100,
     "presenter_names": 300,
-    "survey_question": 300,
 }
+# The follow-up survey: questions of an event's own (after the three standard ones).
+MAX_SURVEY_QUESTIONS = 5
+SURVEY_QUESTION_LIMIT = 300
 # The longest cancellation cut-off an event may set (30 days).
 MAX_CUTOFF_HOURS = 720
 
@@ -105,7 +108,18 @@ class EventInput:
     presenter_ids: list[int] = field(default_factory=list)
     cancel_cutoff_hours: int = 0
     max_places: int = 1
-    survey_question: str = ""
+    # The follow-up survey's questions of the event's own, in order (at most
+    # MAX_SURVEY_QUESTIONS); they can no longer change once someone has answered.
+    survey_questions: list[SurveyQuestionInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SurveyQuestionInput:
+    """One question of an event's own survey: free text or a scale from 1 to 5."""
+
+    text: str
+    kind: str = QuestionKind.TEXT
+    required: bool = False
 
 
 @dataclass
