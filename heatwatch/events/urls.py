@@ -1,6 +1,7 @@
 from django.urls import path
 
 from heatwatch.events import views
+from heatwatch.events.views import training_requests
 
 app_name = "events"
 
@@ -13,10 +14,16 @@ urlpatterns = [
     path("trained/", views.staff_trained, name="trained"),
     path("reports/", views.staff_reports, name="reports"),
     path("reports.csv", views.staff_reports_csv, name="reports_csv"),
-    path("requests/", views.staff_requests, name="requests"),
-    path("requests/<int:pk>/", views.staff_request_detail, name="request_detail"),
-    path("requests/<int:pk>/accept/", views.staff_request_accept, name="request_accept"),
-    path("requests/<int:pk>/decline/", views.staff_request_decline, name="request_decline"),
+    path("requests/", training_requests.staff_requests, name="requests"),
+    path("requests/<int:pk>/", training_requests.staff_request_detail, name="request_detail"),
+    path(
+        "requests/<int:pk>/accept/", training_requests.staff_request_accept, name="request_accept"
+    ),
+    path(
+        "requests/<int:pk>/decline/",
+        training_requests.staff_request_decline,
+        name="request_decline",
+    ),
     path("<int:pk>/", views.staff_detail, name="detail"),
     path("<int:pk>/edit/", views.staff_edit, name="edit"),
     path("<int:pk>/cancel/", views.staff_cancel_event, name="cancel_event"),
@@ -55,6 +62,6 @@ public_urlpatterns = [
 
 # /training/ (and /es/training/), namespace training_public
 training_urlpatterns = [
-    path("request/", views.training_request, name="request"),
-    path("request/<str:key>/", views.training_request_manage, name="manage"),
+    path("request/", training_requests.training_request, name="request"),
+    path("request/<str:key>/", training_requests.training_request_manage, name="manage"),
 ]

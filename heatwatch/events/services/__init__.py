@@ -11,8 +11,9 @@ Every write is audited in the same transaction as the change; e-mails go out wit
 without an actor, and the audit entry never holds their name or e-mail.
 
 By concept: ``_base`` (limits, errors, input records), this module (events, series,
-registrations, the waitlist and holds, check-in, their e-mails, materials) and
-``training_requests``; ``from heatwatch.events import services`` gives them all.
+registrations, the waitlist and holds, check-in, their e-mails), ``survey_questions`` (an
+event's own follow-up questions), ``materials`` and ``training_requests``;
+``from heatwatch.events import services`` gives them all.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from wagtail.models import Page
 
 from heatwatch.accounts.models import User
 from heatwatch.audit.models import Action
@@ -45,11 +45,8 @@ from heatwatch.events.models import (
     Event,
     EventSeries,
     Kind,
-    Material,
-    QuestionKind,
     Registration,
     Sector,
-    SurveyQuestion,
 )
 from heatwatch.events.models import RegistrationStatus as Status
 from heatwatch.events.services._base import (
@@ -73,6 +70,13 @@ from heatwatch.events.services._base import (
     StaleEvent,
     SurveyQuestionInput,
 )
+from heatwatch.events.services.materials import material_add, material_remove
+from heatwatch.events.services.survey_questions import (
+    _questions_of,
+    _set_survey_questions,
+    _stripped,
+    _validate_questions,
+)
 from heatwatch.events.services.training_requests import (
     StaleRequest,
     TrainingRequestInput,
@@ -91,6 +95,8 @@ from heatwatch.lib.versioning import StaleEdit, assign, bump, locked
 
 # Re-exported: callers use ``services.<name>`` for the whole package.
 __all__ = [
+    "material_add",
+    "material_remove",
     "CALENDAR_FIELDS",
     "EMAIL_INDEX_CONTEXT",
     "EventError",
@@ -192,56 +198,6 @@ def _values(data: EventInput) -> dict[str, object]:
         "cancel_cutoff_hours": data.cancel_cutoff_hours,
         "max_places": data.max_places,
     }
-
-
-def _validate_questions(questions: list[SurveyQuestionInput]) -> None:
-    if len(questions) > MAX_SURVEY_QUESTIONS:
-        raise EventError(
-            _("The survey can have at most %(most)d questions of your own.")
-            % {"most": MAX_SURVEY_QUESTIONS}
-        )
-    for question in questions:
-        if not question.text.strip():
-            raise EventError(_("A survey question needs its text."))
-        if len(question.text.strip()) > SURVEY_QUESTION_LIMIT:
-            raise EventError(
-                _("A survey question is too long (at most %(limit)d characters).")
-                % {"limit": SURVEY_QUESTION_LIMIT}
-            )
-        if question.kind not in QuestionKind.values:
-            raise EventError(_("Choose how each survey question is answered."))
-
-
-def _questions_of(event: Event) -> list[SurveyQuestionInput]:
-    return [
-        SurveyQuestionInput(text=q.text, kind=q.kind, required=q.required)
-        for q in event.survey_questions.all()
-    ]
-
-
-def _stripped(questions: list[SurveyQuestionInput]) -> list[SurveyQuestionInput]:
-    return [
-        SurveyQuestionInput(text=q.text.strip(), kind=q.kind, required=q.required)
-        for q in questions
-    ]
-
-
-def _set_survey_questions(event: Event, questions: list[SurveyQuestionInput]) -> bool:
-    """Replace the event's own survey questions; True when they changed. Once someone has
-    answered the survey they are kept as they are (an answer keeps the question it answered)."""
-    wanted = _stripped(questions)
-    if wanted == _questions_of(event):
-        return False
-    if event.survey_responses.exists():
-        raise EventError(
-            _("People have answered this event's survey: its questions can no longer change.")
-        )
-    event.survey_questions.all().delete()
-    SurveyQuestion.objects.bulk_create(
-        SurveyQuestion(event=event, position=n, text=q.text, kind=q.kind, required=q.required)
-        for n, q in enumerate(wanted, start=1)
-    )
-    return True
 
 
 def _presenters(data: EventInput) -> list[User]:
@@ -974,37 +930,3 @@ def send_hold_expired(registration_id: int) -> None:
             body="\n".join(lines) + "\n",
             to=[registration.email],
         ).send()
-
-
-# --- materials ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def material_add(*, event: Event, data: MaterialInput, by: User | None) -> Material:
-    """Add a material to an event: a link (title and an http(s) URL) or a live page of the
-    site."""
-    title = data.title.strip()
-    if not title or len(title) > 200:
-        raise EventError(_("Give the material a title (at most 200 characters)."))
-    url = data.url.strip()
-    if bool(url) == bool(data.page_id):
-        raise EventError(_("Give either a link or a page of the site, not both."))
-    if url and (len(url) > 500 or not url.lower().startswith(("https://", "http://"))):
-        raise EventError(_("The link must start with https:// (at most 500 characters)."))
-    page = None
-    if data.page_id:
-        page = Page.objects.live().filter(pk=data.page_id, depth__gt=1).first()
-        if page is None:
-            raise EventError(_("Choose a published page."))
-    position = event.materials.count()
-    material = Material.objects.create(
-        event=event, title=title, url=url, page=page, position=position
-    )
-    audit_log(action=Action.CREATE, actor=by, obj=material)
-    return material
-
-
-@transaction.atomic
-def material_remove(*, material: Material, by: User | None) -> None:
-    audit_log(action=Action.DELETE, actor=by, obj=material)
-    material.delete()

@@ -1,4 +1,5 @@
-"""Events views: the public list, event pages, registration and calendars; the staff screens.
+"""Events views: the public list, event pages, registration and calendars; the staff screens
+(the training requests are in ``training_requests``).
 
 The public pages set no cookie: the registration form carries a signed form token
 (heatwatch.core.csrf) instead of Django's cookie-bound CSRF token, and a post the browser says
@@ -32,16 +33,11 @@ from heatwatch.core import ratelimit
 from heatwatch.core.actions import invalid_status, run_form_action
 from heatwatch.core.csrf import (
     FORM_TOKEN_FIELD,
-    FormTokenError,
-    FormTokenExpired,
     form_token_issue,
-    form_token_read,
-    posted_from_another_site,
 )
 from heatwatch.events import attendance, ical, permissions, reports, selectors, services, surveys
 from heatwatch.events.forms import (
     CheckInForm,
-    DeclineForm,
     EventForm,
     MaterialForm,
     RegistrationForm,
@@ -50,9 +46,7 @@ from heatwatch.events.forms import (
     SeriesForm,
     SurveyForm,
     TrainedRangeForm,
-    TrainingRequestForm,
     WalkInForm,
-    accept_initial,
 )
 from heatwatch.events.models import (
     Audience,
@@ -60,35 +54,17 @@ from heatwatch.events.models import (
     Event,
     EventSeries,
     Kind,
-    RequestStatus,
-    TrainingRequest,
 )
 from heatwatch.events.models import RegistrationStatus as Status
-
-REGISTER_FORM = "events.register"
-MANAGE_FORM = "events.manage"
-REQUEST_FORM = "events.training_request"
-REQUEST_MANAGE_FORM = "events.training_request.manage"
-ACCEPT_FORM = "events.hold.accept"
-SURVEY_FORM = "events.survey"
+from heatwatch.events.views._common import (
+    ACCEPT_FORM,
+    MANAGE_FORM,
+    REGISTER_FORM,
+    SURVEY_FORM,
+    _post_refused,
+)
 
 # --- public -----------------------------------------------------------------------------------
-
-
-def _post_refused(request: HttpRequest, *, purpose: str) -> str:
-    """Why a public post is refused ("" when it is not): ``cross-site``, ``expired`` or
-    ``invalid`` (missing, forged or for another form), as the tip form checks it."""
-    if getattr(request, "_dont_enforce_csrf_checks", False):
-        return ""  # Django's test client without enforce_csrf_checks, as CsrfViewMiddleware
-    if posted_from_another_site(request):
-        return "cross-site"
-    try:
-        form_token_read(str(request.POST.get(FORM_TOKEN_FIELD, "")), purpose=purpose)
-    except FormTokenExpired:
-        return "expired"
-    except FormTokenError:
-        return "invalid"
-    return ""
 
 
 def _calendar_response(content: bytes, filename: str) -> HttpResponse:
@@ -340,7 +316,6 @@ def survey(request: HttpRequest, key: str) -> HttpResponse:
 
 # --- staff --------------------------------------------------------------------------------------
 
-coordinator_only = role_required(Role.COORDINATOR)
 # Any staff role reaches the event pages; what each sees is scoped when the event is fetched
 # (permissions.events_worked_by / events_run_by: 404 otherwise).
 any_role = role_required(*Role.values)
@@ -840,173 +815,3 @@ def staff_reports_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="events-report.csv"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-# --- training requests --------------------------------------------------------------------------
-
-
-def _request_page(
-    request: HttpRequest, form: Form, *, status: int = 200, **extra: Any
-) -> HttpResponse:
-    context = {
-        "form": form,
-        "form_token": form_token_issue(purpose=REQUEST_FORM),
-        "form_token_field": FORM_TOKEN_FIELD,
-        **extra,
-    }
-    return render(request, "events/training_request.html", context, status=status)
-
-
-@csrf_exempt  # checked by _post_refused: a form token and the origin, no cookie needed
-@require_http_methods(["GET", "POST"])
-def training_request(request: HttpRequest) -> HttpResponse:
-    """The public form to ask for a training."""
-    if request.method == "GET":
-        return _request_page(request, TrainingRequestForm())
-    form = TrainingRequestForm(request.POST)
-    refused = _post_refused(request, purpose=REQUEST_FORM)
-    if refused:
-        return _request_page(request, form, status=403, refused_post=refused)
-    if not form.is_valid():
-        return _request_page(request, form, status=400)
-    if form.cleaned_data["website"]:
-        form.add_error(
-            None, _("We could not accept this request. Please check the form and send it again.")
-        )
-        return _request_page(request, form, status=400)
-    try:
-        services.training_request_submit(
-            data=form.to_input(language=get_language() or "en"),
-            source_key=ratelimit.source_key(request),
-        )
-    except services.RegistrationThrottled as exc:
-        form.add_error(None, str(exc))
-        return _request_page(request, form, status=429)
-    except services.EventError as exc:
-        form.add_error(None, str(exc))
-        return _request_page(request, form, status=400)
-    return render(
-        request, "events/training_request_sent.html", {"email": form.cleaned_data["contact_email"]}
-    )
-
-
-@csrf_exempt  # checked by _post_refused, as the request form
-@require_http_methods(["GET", "POST"])
-def training_request_manage(request: HttpRequest, key: str) -> HttpResponse:
-    """The requester's personal link: where the request stands, and withdrawing it."""
-    training = services.request_for_key(key)
-    if training is None:
-        return render(request, "events/training_request_manage.html", {"unknown": True}, status=404)
-    context: dict[str, Any] = {
-        "training": training,
-        "form_token": form_token_issue(purpose=REQUEST_MANAGE_FORM),
-        "form_token_field": FORM_TOKEN_FIELD,
-    }
-    status = 200
-    if request.method == "POST":
-        refused = _post_refused(request, purpose=REQUEST_MANAGE_FORM)
-        if refused:
-            context["refused_post"] = refused
-            status = 403
-        else:
-            try:
-                context["training"] = services.training_request_withdraw(request=training)
-                context["withdrawn_now"] = True
-            except services.EventError as exc:
-                context["error"] = str(exc)
-                status = 400
-    return render(request, "events/training_request_manage.html", context, status=status)
-
-
-@coordinator_only
-@require_GET
-def staff_requests(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    requests = selectors.training_requests_for_staff(user=request.user, status=status)[:200]
-    return render(
-        request,
-        "events/staff/requests.html",
-        {"requests": requests, "status": status, "statuses": RequestStatus.choices},
-    )
-
-
-def _request_detail(
-    request: HttpRequest,
-    training: TrainingRequest,
-    *,
-    accept_form: Form | None = None,
-    decline_form: Form | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    return render(
-        request,
-        "events/staff/request_detail.html",
-        {
-            "training": training,
-            "accept_form": accept_form or EventForm(initial=accept_initial(training)),
-            "decline_form": decline_form or DeclineForm(initial={"version": training.version}),
-            "time_zone": settings.TIME_ZONE,
-            "pending": training.status == RequestStatus.PENDING,
-        },
-        status=status,
-    )
-
-
-@coordinator_only
-@require_GET
-def staff_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    training = selectors.training_request_get_for_staff(user=request.user, pk=pk)
-    return _request_detail(request, training)
-
-
-@coordinator_only
-@require_POST
-def staff_request_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    """Accept a request: the event form, filled from it, creates the event."""
-    training = selectors.training_request_get_for_staff(user=request.user, pk=pk, audit=False)
-    form = EventForm(request.POST)
-    created: list[Event] = []
-
-    def action(data: dict[str, Any]) -> str:
-        created.append(
-            services.training_request_accept(
-                request=training,
-                data=form.to_input(),
-                by=staff_user(request),
-                version=data["version"],
-            )
-        )
-        return _("Request accepted; the event is created.")
-
-    response = run_form_action(
-        request,
-        form=form,
-        action=action,
-        errors=services.EventError,
-        success_url=reverse("events:requests"),
-        render_invalid=lambda f: _request_detail(request, training, accept_form=f, status=400),
-    )
-    if created:
-        return redirect("events:detail", pk=created[0].pk)
-    return response
-
-
-@coordinator_only
-@require_POST
-def staff_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    training = selectors.training_request_get_for_staff(user=request.user, pk=pk, audit=False)
-
-    def action(data: dict[str, Any]) -> str:
-        services.training_request_decline(
-            request=training, reason=data["reason"], by=staff_user(request), version=data["version"]
-        )
-        return _("Request declined; the requester is told why.")
-
-    return run_form_action(
-        request,
-        form=DeclineForm(request.POST),
-        action=action,
-        errors=services.EventError,
-        success_url=reverse("events:request_detail", args=[training.pk]),
-        render_invalid=lambda f: _request_detail(request, training, decline_form=f, status=400),
-    )
