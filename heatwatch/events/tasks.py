@@ -3,10 +3,20 @@ periodic jobs (waitlist holds that expire, follow-up surveys, the purge of perso
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django_tasks import task
 
 from heatwatch.events import services
 from heatwatch.events.models import Event, RegistrationStatus
+
+logger = logging.getLogger(__name__)
+
+
+class UpdateNotSent(Exception):
+    """Some registrants of a changed event could not be sent its new entry (the run fails,
+    so the worker records it; everyone else was sent theirs)."""
 
 
 @task()
@@ -31,8 +41,25 @@ def send_event_update(*, event_id: int, version: int, skip: list[int] | None = N
         .exclude(pk__in=skip or [])
         .values_list("pk", flat=True)
     )
+    failed: list[int] = []
     for registration_id in ids:
-        services.send_change(registration_id, kind=kind)
+        try:
+            services.send_change(registration_id, kind=kind)
+        except (smtplib.SMTPException, OSError):
+            # One refused address (or a dropped connection) must not keep the new time
+            # from everyone after it in the list.
+            logger.warning(
+                "event %s: registration %s not sent its %s entry",
+                event_id,
+                registration_id,
+                kind,
+                exc_info=True,
+            )
+            failed.append(registration_id)
+    if failed:
+        raise UpdateNotSent(
+            f"event {event_id}: {len(failed)} registrant(s) not sent the {kind} entry: {failed}"
+        )
 
 
 @task()

@@ -524,7 +524,6 @@ def accept_url(registration: Registration) -> str:
         return absolute_url(reverse("events_public:accept", args=[manage_key(registration)]))
 
 
-@transaction.atomic
 def registration_create(
     *,
     event_id: int,
@@ -543,11 +542,22 @@ def registration_create(
     """
     now = now or timezone.now()
     if source_key:
+        # Counted in its own short transaction, before the event's lock is taken: the
+        # counter's row would otherwise stay locked until the registration commits and
+        # serialise everyone registering from one address (an office behind one NAT). Every
+        # attempt counts, refused ones too.
         count = ratelimit.hit(scope="event-register", key=source_key, window=timedelta(hours=1))
         if count > settings.HEATWATCH_EVENT_REGISTRATIONS_PER_HOUR:
             raise RegistrationThrottled(
                 _("Too many registrations from this connection. Please try again in an hour.")
             )
+    return _register(event_id=event_id, data=data, now=now)
+
+
+@transaction.atomic
+def _register(*, event_id: int, data: RegistrationInput, now: datetime) -> RegistrationResult:
+    """registration_create's transaction: the seat check and the booking under the event's
+    lock."""
     event = locked(Event, event_id, version=None)
     if not registration_open(event, now=now):
         raise RegistrationClosed(_("Registration for this event is closed."))

@@ -81,6 +81,13 @@ class Sink:
     """An aiosmtpd handler that keeps every message it is sent (a real local SMTP server)."""
 
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         message = email.message_from_bytes(envelope.original_content, policy=default_policy)

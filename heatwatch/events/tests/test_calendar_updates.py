@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from icalendar import Calendar
 
-from heatwatch.events import services
+from heatwatch.events import services, tasks
 from heatwatch.events.tests.conftest import START, event_input, manage_path
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,31 @@ def _index(email: str) -> str:
     from heatwatch.lib.crypto import blind_index
 
     return blind_index(email, context=services.EMAIL_INDEX_CONTEXT)
+
+
+def test_a_refused_address_does_not_keep_the_new_time_from_the_others(
+    make_event, register, personas, smtp_sink, django_capture_on_commit_callbacks
+):
+    event = make_event(capacity=3)
+    addresses = ["first@example.test", "gone@example.test", "last@example.test"]
+    with django_capture_on_commit_callbacks(execute=True):
+        for address in addresses:
+            register(event, email=address)
+    assert all(smtp_sink.to(address) for address in addresses)
+    smtp_sink.refuse.add("gone@example.test")
+    smtp_sink.received.clear()
+    later = START + dt.timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = services.event_update(
+            event=event,
+            data=event_input(capacity=3, starts_at=later, ends_at=later + dt.timedelta(hours=3)),
+            by=personas.coordinator,
+            version=event.version,
+        )
+    for address in ("first@example.test", "last@example.test"):
+        (message,) = smtp_sink.to(address)
+        assert "Changed" in message["Subject"]
+    assert smtp_sink.to("gone@example.test") == []
+    # The run itself fails, naming the one not sent, so the worker records it.
+    with pytest.raises(tasks.UpdateNotSent, match="1 registrant"):
+        tasks.send_event_update.call(event_id=event.pk, version=event.version)
